@@ -1,0 +1,5 @@
+"""The medverse web application (FastAPI)."""
+
+from medverse.app.factory import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,93 @@
+"""The ASGI application: REST routers, the space WebSocket and the built web client."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, WebSocket
+from fastapi.responses import FileResponse, HTMLResponse
+from starlette.staticfiles import StaticFiles
+
+from medverse import __version__
+from medverse.app import problems
+from medverse.app.deps import Services
+from medverse.app.routers import admin, auth, spaces, users
+from medverse.auth import SessionManager
+from medverse.bus import make_bus
+from medverse.config import Settings, load_settings
+from medverse.spaces.gateway import Gateway
+from medverse.spaces.manager import SpaceManager
+from medverse.spaces.metrics import Metrics
+from medverse.store import Database
+
+log = logging.getLogger("medverse")
+
+WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
+
+_NO_CLIENT = """<!doctype html><meta charset=utf-8><title>medverse</title>
+<h1>medverse is running</h1><p>The web client has not been built. Run
+<code>bash scripts/run.sh</code> (it builds it) or <code>cd web && npm ci && npm run build</code>.</p>"""
+
+
+def build_services(settings: Settings) -> Services:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.effective_database_url)
+    db.upgrade()
+    sessions = SessionManager(db, settings.resolved_secret_key(), settings.session_max_age_s)
+    metrics = Metrics(settings.metrics)
+    bus = make_bus(settings.redis_url, settings.bus_prefix)
+    manager = SpaceManager(db, settings, bus, metrics)
+    return Services(settings, db, sessions, manager, metrics)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    svc = build_services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await svc.spaces.start()
+        log.info("medverse %s ready (database: %s)", __version__, svc.db.engine.dialect.name)
+        try:
+            yield
+        finally:
+            await svc.spaces.stop()
+            svc.db.close()
+
+    app = FastAPI(title="medverse", version=__version__, lifespan=lifespan, docs_url="/api/docs",
+                  openapi_url="/api/openapi.json", redoc_url=None)
+    app.state.services = svc
+    problems.install(app)
+    for router in (auth.router, users.router, spaces.router, admin.router):
+        app.include_router(router)
+
+    gateway = Gateway(svc.spaces, svc.sessions)
+
+    @app.websocket("/ws/spaces/{name}")
+    async def space_socket(ws: WebSocket, name: str) -> None:
+        await gateway.serve(ws, name)
+
+    _mount_client(app)
+    return app
+
+
+def _mount_client(app: FastAPI) -> None:
+    index = WEB_DIST / "index.html"
+    if (WEB_DIST / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=WEB_DIST / "assets"), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False, response_model=None)
+    async def client(path: str) -> FileResponse | HTMLResponse:
+        if path.startswith(("api/", "ws/")):
+            from medverse.errors import NotFound
+
+            raise NotFound(f"no such endpoint: /{path}")
+        candidate = (WEB_DIST / path).resolve()
+        if path and candidate.is_file() and WEB_DIST.resolve() in candidate.parents:
+            return FileResponse(candidate)
+        if index.exists():
+            return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        return HTMLResponse(_NO_CLIENT)

@@ -1,0 +1,61 @@
+"""The bus protocol and its in-process implementation."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from typing import Any, Protocol
+
+
+class BusHandler(Protocol):
+    """What the bus calls when another process publishes (the space manager implements it)."""
+
+    async def bus_events(self, space_id: int, messages: list[dict[str, Any]]) -> None: ...
+    def bus_participant(self, space_id: int, what: str, info: dict[str, Any]) -> None: ...
+    def bus_poses(self, space_id: int, entries: list[bytes]) -> None: ...
+
+
+class Bus(Protocol):
+    node_id: str
+
+    async def start(self, handler: BusHandler) -> None: ...
+    async def stop(self) -> None: ...
+    async def new_pid(self) -> int: ...
+    async def publish_events(self, space_id: int, messages: list[dict[str, Any]]) -> None: ...
+    async def publish_participant(self, space_id: int, what: str, info: dict[str, Any]) -> None: ...
+    def publish_poses_nowait(self, space_id: int, entries: list[bytes]) -> None: ...
+
+
+class LocalBus:
+    """One process: nothing to publish; participant numbers from a local counter."""
+
+    def __init__(self) -> None:
+        self.node_id = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self._pids = itertools.count(1)
+
+    async def start(self, handler: BusHandler) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def new_pid(self) -> int:
+        return next(self._pids)
+
+    async def publish_events(self, space_id: int, messages: list[dict[str, Any]]) -> None:
+        return None
+
+    async def publish_participant(self, space_id: int, what: str, info: dict[str, Any]) -> None:
+        return None
+
+    def publish_poses_nowait(self, space_id: int, entries: list[bytes]) -> None:
+        return None
+
+
+def make_bus(redis_url: str, prefix: str) -> Bus:
+    if not redis_url:
+        return LocalBus()
+    from medverse.bus.redis import RedisBus
+
+    return RedisBus(redis_url, prefix)

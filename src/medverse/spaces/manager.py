@@ -1,0 +1,107 @@
+"""The spaces this process serves: loaded on first use, stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from medverse.bus import Bus
+from medverse.config import Settings
+from medverse.auth.roles import INSTRUCTOR
+from medverse.errors import InvalidInput, NotFound
+from medverse.spaces.kinds import Actor, get_kind
+from medverse.spaces.metrics import Metrics
+from medverse.spaces.space import CommandResult, Space
+from medverse.store import Database, SpaceRow, User
+
+SPACE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+
+
+class SpaceManager:
+    def __init__(self, db: Database, settings: Settings, bus: Bus, metrics: Metrics) -> None:
+        self.db = db
+        self.settings = settings
+        self.bus = bus
+        self.metrics = metrics
+        self._spaces: dict[int, Space] = {}
+        self._loading: dict[int, asyncio.Lock] = {}
+        self._started = False
+
+    async def start(self) -> None:
+        if self._started:
+            raise RuntimeError("the space manager is started already")
+        await self.bus.start(self)
+        self._started = True
+
+    async def stop(self) -> None:
+        for space in list(self._spaces.values()):
+            await space.stop()
+        self._spaces.clear()
+        await self.bus.stop()
+        self._started = False
+
+    async def get(self, name: str) -> Space:
+        row = await asyncio.to_thread(self.db.space, name)
+        if row is None:
+            raise NotFound(f"no space named {name!r}")
+        return await self.load(row)
+
+    async def load(self, row: SpaceRow) -> Space:
+        space = self._spaces.get(row.id)
+        if space is not None:
+            return space
+        lock = self._loading.setdefault(row.id, asyncio.Lock())
+        async with lock:
+            space = self._spaces.get(row.id)
+            if space is None:
+                space = Space(row, get_kind(row.kind), self.db, self.settings, self.metrics, self.bus)
+                await space.start()
+                self._spaces[row.id] = space
+        return space
+
+    def loaded(self, space_id: int) -> Space | None:
+        return self._spaces.get(space_id)
+
+    async def execute(self, row: SpaceRow, actor: Actor, name: str, args: Any) -> CommandResult:
+        """Run a command on behalf of a REST call or the CLI (no client command id)."""
+        space = await self.load(row)
+        return await space.execute(actor, None, name, args)
+
+    async def create(
+        self, name: str, kind: str, title: str, by: User, members: list[tuple[User, str]]
+    ) -> SpaceRow:
+        """Create a space of a registered kind and add its first members (as commands)."""
+        if not SPACE_NAME.match(name):
+            raise InvalidInput(
+                f"a space name is 2-40 lowercase letters, digits or '-' (got {name!r})"
+            )
+        kind_ = get_kind(kind)
+        row = await asyncio.to_thread(self.db.create_space, name, kind_.name, title or kind_.title)
+        actor = Actor(by.id, by.display_name, INSTRUCTOR, by.is_admin)
+        for user, role in members:
+            await self.execute(
+                row, actor, "member.set_role",
+                {"user_id": user.id, "role": role, "display_name": user.display_name},
+            )
+        await asyncio.to_thread(
+            self.db.audit, "space.create", actor=by, target=name,
+            detail={"kind": kind, "members": {u.username: r for u, r in members}},
+        )
+        return row
+
+    # --- BusHandler --------------------------------------------------------------------------
+    async def bus_events(self, space_id: int, messages: list[dict[str, Any]]) -> None:
+        space = self._spaces.get(space_id)
+        if space is not None:
+            await space.apply_remote(messages)
+
+    def bus_participant(self, space_id: int, what: str, info: dict[str, Any]) -> None:
+        space = self._spaces.get(space_id)
+        if space is not None:
+            space.remote_participant(what, info)
+
+    def bus_poses(self, space_id: int, entries: list[bytes]) -> None:
+        space = self._spaces.get(space_id)
+        if space is not None:
+            space.on_remote_poses(entries)

@@ -1,0 +1,64 @@
+"""Every name and number of the wire protocol, in one place (see docs/protocol.md)."""
+
+from __future__ import annotations
+
+import struct
+from typing import Final
+
+PROTOCOL_VERSION: Final = 1
+
+# --- client -> server text messages ---
+HELLO: Final = "hello"
+COMMAND: Final = "command"
+PING: Final = "ping"
+CLIENT_TYPES: Final = frozenset({HELLO, COMMAND, PING})
+
+# --- server -> client text messages ---
+WELCOME: Final = "welcome"
+SNAPSHOT: Final = "snapshot"
+EVENTS: Final = "events"
+EVENT: Final = "event"
+ACK: Final = "ack"
+ERROR: Final = "error"
+PONG: Final = "pong"
+PARTICIPANTS: Final = "participants"
+PARTICIPANT_JOINED: Final = "participant.joined"
+PARTICIPANT_LEFT: Final = "participant.left"
+PARTICIPANT_UPDATED: Final = "participant.updated"
+
+# --- error codes in error frames ---
+E_BAD_MESSAGE: Final = "bad-message"
+E_UNKNOWN_TYPE: Final = "unknown-type"
+E_UNKNOWN_COMMAND: Final = "unknown-command"
+E_INVALID: Final = "invalid"
+E_FORBIDDEN: Final = "forbidden"
+E_NOT_FOUND: Final = "not-found"
+E_CONFLICT: Final = "conflict"
+E_RATE_LIMITED: Final = "rate-limited"
+
+# --- close codes ---
+CLOSE_NORMAL: Final = 1000
+CLOSE_TOO_BIG: Final = 1009
+CLOSE_RESTART: Final = 1012
+CLOSE_PROTOCOL: Final = 4000
+CLOSE_UNAUTHENTICATED: Final = 4001
+CLOSE_FORBIDDEN: Final = 4003
+CLOSE_NO_SPACE: Final = 4004
+CLOSE_FLOOD: Final = 4029
+
+HELLO_TIMEOUT_S: Final = 10.0
+MAX_COMMAND_ID: Final = 64
+
+# --- binary presence ---
+POSE: Final = 1
+POSE_BATCH: Final = 2
+POSE_FLOATS: Final = 27  # head (7), left hand (7), right hand (7), ray (6)
+POSE_SIZE: Final = 4 + 4 * POSE_FLOATS  # 112 bytes: type, flags, reserved u16, floats
+ENTRY_SIZE: Final = 4 + 4 + 4 * POSE_FLOATS  # 116 bytes: pid, flags + 3 reserved, floats
+BATCH_HEADER: Final = struct.Struct("<BBHI")  # type, reserved, count, tick
+POSE_STRUCT: Final = struct.Struct("<BBH27f")
+ENTRY_PREFIX: Final = struct.Struct("<IB3x")
+FLAG_LEFT: Final = 1
+FLAG_RIGHT: Final = 2
+FLAG_RAY: Final = 4
+FLAG_VR: Final = 8
