@@ -81,6 +81,7 @@ class Space:
         self._ticker: asyncio.Task[None] | None = None
         self._since_snapshot = 0
         self._started = False
+        self._writes: set[asyncio.Future[None]] = set()
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -108,6 +109,8 @@ class Space:
         for conn in list(self.conns.values()):
             await conn.stop()
         self.conns.clear()
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
         self._started = False
 
     # --- roles --------------------------------------------------------------------------------
@@ -229,9 +232,11 @@ class Space:
         if self._since_snapshot >= self.settings.snapshot_every:
             self._since_snapshot = 0
             seq, state = self.seq, json.loads(dumps(self.state))
-            asyncio.get_running_loop().run_in_executor(
+            fut = asyncio.get_running_loop().run_in_executor(
                 None, self.db.save_snapshot, self.row.id, seq, state
             )
+            self._writes.add(fut)
+            fut.add_done_callback(self._writes.discard)
 
     async def apply_remote(self, messages: list[dict[str, Any]]) -> None:
         """Events another server process appended (from the bus)."""

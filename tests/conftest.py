@@ -1,0 +1,182 @@
+"""Shared fixtures: real servers in subprocesses, fresh databases, signed-in clients."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+DEMO_CREDENTIALS = {
+    "admin": "admin-demo",
+    "ines": "instructor-demo",
+    "sam": "student-demo",
+    "kim": "student-demo",
+}
+POSTGRES_ADMIN_URL = os.environ.get("MEDVERSE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("MEDVERSE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """A real `medverse serve` process."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
+    demo: bool = True
+    proc: subprocess.Popen[bytes] | None = None
+    credentials: dict[str, str] = field(default_factory=lambda: dict(DEMO_CREDENTIALS))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> "LiveServer":
+        if self.proc is not None:
+            raise RuntimeError("server already running")
+        cmd = [sys.executable, "-m", "medverse.cli", "serve", "--port", str(self.port),
+               "--data-dir", str(self.data_dir), "--log-level", "warning"]
+        if self.demo:
+            cmd.append("--demo")
+        env = {**os.environ, **self.env}
+        self.log_path = self.data_dir / f"server-{self.port}.log"
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(self.url + "/api/health", timeout=0.5).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+        self._log.close()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def login(self, username: str) -> httpx.Client:
+        client = httpx.Client(base_url=self.url, timeout=10)
+        r = client.post("/api/auth/login", json={"username": username, "password": self.credentials[username]})
+        r.raise_for_status()
+        return client
+
+    def cookie(self, username: str) -> str:
+        with self.login(username) as c:
+            return str(c.cookies["medverse_session"])
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One demo server for the whole session (tests must not depend on each other's changes)."""
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A demo server of this test's own (for tests that restart it or change its state)."""
+    server = LiveServer(tmp_path / "data")
+    yield server
+    server.stop()
+
+
+def _postgres_available() -> bool:
+    try:
+        import psycopg  # noqa: F401
+        import sqlalchemy
+
+        eng = sqlalchemy.create_engine(POSTGRES_ADMIN_URL)
+        with eng.connect():
+            pass
+        eng.dispose()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test run, dropped afterwards."""
+    if not _postgres_available():
+        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}")
+    import sqlalchemy
+
+    name = f"medverse_test_{secrets.token_hex(6)}"
+    admin = sqlalchemy.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_url: str) -> Iterator[str]:
+    """A fresh database per test (for tests that need an empty schema)."""
+    import sqlalchemy
+
+    name = f"medverse_t_{secrets.token_hex(6)}"
+    base = postgres_url.rsplit("/", 1)[0]
+    admin = sqlalchemy.create_engine(base + "/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    yield f"{base}/{name}"
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except Exception:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    return REDIS_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each storage test runs against SQLite and against a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'medverse.db'}"
+    return str(request.getfixturevalue("fresh_postgres_url"))
