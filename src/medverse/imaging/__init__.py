@@ -1,0 +1,1 @@
+"""medverse.imaging: CT/MR volumes -> de-identified volumes, segments, meshes, slices."""
