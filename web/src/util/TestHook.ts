@@ -1,0 +1,41 @@
+import type { SpacePage } from "../ui/SpacePage";
+
+/**
+ * window.__medverse: a small read-mostly view of the open space for the browser tests (and for
+ * curious people in the console). Test-only, but harmless: it can do nothing the UI cannot do.
+ */
+export class TestHook {
+  constructor(page: SpacePage) {
+    const api = {
+      space: () => page.spaceName,
+      state: () => page.state.toJSON(),
+      seq: () => page.state.seq,
+      objects: () => [...page.state.objects.values()].map((o) => ({ ...o })),
+      chat: () => page.state.chat.map((c) => ({ ...c })),
+      avatars: () => page.debugInfo().avatars,
+      participants: () => page.debugInfo().participants,
+      me: () => page.debugInfo().me,
+      role: () => page.debugInfo().role,
+      canEdit: () => page.debugInfo().canEdit,
+      connected: () => page.connection.connected,
+      status: () => page.connection.status,
+      pending: () => page.connection.pendingCount,
+      frames: () => page.debugInfo().frames,
+      vrReason: () => page.debugInfo().vrReason,
+      camera: () => page.cameraPosition(),
+      /** Sends a command exactly as the UI does; resolves to {ok, seq} or {ok: false, code, message}. */
+      command: (name: string, args: Record<string, unknown>) =>
+        page.send(name, args).then(
+          (seq) => ({ ok: true, seq }),
+          (err: { code?: string; message?: string }) => ({ ok: false, code: err.code ?? "error", message: err.message ?? String(err) }),
+        ),
+      /** Drops the socket as a network failure would (the client reconnects by itself). */
+      dropConnection: () => page.connection.dropForTest(),
+    };
+    (window as unknown as { __medverse?: unknown }).__medverse = api;
+  }
+
+  dispose(): void {
+    delete (window as unknown as { __medverse?: unknown }).__medverse;
+  }
+}
