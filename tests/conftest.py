@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,11 +88,15 @@ class LiveServer:
         self.stop()
         self.start()
 
-    def login(self, username: str) -> httpx.Client:
-        client = httpx.Client(base_url=self.url, timeout=10)
-        r = client.post("/api/auth/login", json={"username": username, "password": self.credentials[username]})
-        r.raise_for_status()
-        return client
+    @contextmanager
+    def login(self, username: str) -> Iterator[httpx.Client]:
+        """An HTTP client signed in as ``username`` (use it in a ``with`` block)."""
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            r = client.post(
+                "/api/auth/login", json={"username": username, "password": self.credentials[username]}
+            )
+            r.raise_for_status()
+            yield client
 
     def cookie(self, username: str) -> str:
         with self.login(username) as c:

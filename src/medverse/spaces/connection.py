@@ -124,7 +124,11 @@ class Connection:
             pass
 
     async def stop(self) -> None:
+        """Stop the writer; a requested close is flushed first (for at most two seconds)."""
         if self._writer is not None:
+            if self._close_code is not None:
+                with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(asyncio.shield(self._writer), 2.0)
             self._writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._writer
