@@ -11,58 +11,78 @@ the ``imaging`` extra; importing this package needs only numpy.
 
 from __future__ import annotations
 
-from medverse.imaging.atlas import CREDIT as REFERENCE_CREDIT
-from medverse.imaging.atlas import load_reference_body, write_reference_study
-from medverse.imaging.colors import color_for
-from medverse.imaging.deid import DeidRecord, deidentify
-from medverse.imaging.errors import (
-    Cancelled,
-    ImagingError,
-    InvalidStudy,
-    LabelGridMismatch,
-    MissingSlices,
-    MixedSeries,
-    NotDicom,
-    UnsafeArchive,
-    UnsupportedTransferSyntax,
-)
-from medverse.imaging.gltf import (
-    LPS_MM_TO_GLTF,
-    build_glb,
-    gltf_to_lps_mm,
-    lps_mm_to_gltf,
-    read_glb_meshes,
-)
-from medverse.imaging.io import (
-    SeriesInfo,
-    ZipLimits,
-    list_series,
-    load_volume,
-    read_dicom,
-    read_nifti,
-    write_nifti,
-)
-from medverse.imaging.jobs import (
-    STUDY_FILES,
-    Job,
-    JobContext,
-    JobUpdate,
-    Scene,
-    build_scene,
-    import_study,
-    start_import,
-)
-from medverse.imaging.labelmap import (
-    LabelMap,
-    StructureInfo,
-    read_dicom_seg,
-    read_label_map,
-    read_label_table,
-)
-from medverse.imaging.mesh import Mesh, StructureMesh, mesh_label_map
-from medverse.imaging.segment import segment, segment_ct, segment_mri_head
-from medverse.imaging.slices import PRESETS, SliceImage, render_slice
-from medverse.imaging.volume import Volume
+import importlib
+from typing import Any
+
+# name -> (module, attribute): imported on first use (PEP 562), so that importing the package -
+# as ``medverse --help`` does through the CLI - stays cheap and needs no optional dependency.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    'Cancelled': ('medverse.imaging.errors', 'Cancelled'),
+    'DeidRecord': ('medverse.imaging.deid', 'DeidRecord'),
+    'ImagingError': ('medverse.imaging.errors', 'ImagingError'),
+    'InvalidStudy': ('medverse.imaging.errors', 'InvalidStudy'),
+    'Job': ('medverse.imaging.jobs', 'Job'),
+    'JobContext': ('medverse.imaging.jobs', 'JobContext'),
+    'JobUpdate': ('medverse.imaging.jobs', 'JobUpdate'),
+    'LPS_MM_TO_GLTF': ('medverse.imaging.gltf', 'LPS_MM_TO_GLTF'),
+    'LabelGridMismatch': ('medverse.imaging.errors', 'LabelGridMismatch'),
+    'LabelMap': ('medverse.imaging.labelmap', 'LabelMap'),
+    'Mesh': ('medverse.imaging.mesh', 'Mesh'),
+    'MissingSlices': ('medverse.imaging.errors', 'MissingSlices'),
+    'MixedSeries': ('medverse.imaging.errors', 'MixedSeries'),
+    'NotDicom': ('medverse.imaging.errors', 'NotDicom'),
+    'PRESETS': ('medverse.imaging.slices', 'PRESETS'),
+    'REFERENCE_CREDIT': ('medverse.imaging.atlas', 'CREDIT'),
+    'STUDY_FILES': ('medverse.imaging.jobs', 'STUDY_FILES'),
+    'Scene': ('medverse.imaging.jobs', 'Scene'),
+    'SeriesInfo': ('medverse.imaging.io', 'SeriesInfo'),
+    'SliceImage': ('medverse.imaging.slices', 'SliceImage'),
+    'StructureInfo': ('medverse.imaging.labelmap', 'StructureInfo'),
+    'StructureMesh': ('medverse.imaging.mesh', 'StructureMesh'),
+    'UnsafeArchive': ('medverse.imaging.errors', 'UnsafeArchive'),
+    'UnsupportedTransferSyntax': ('medverse.imaging.errors', 'UnsupportedTransferSyntax'),
+    'Volume': ('medverse.imaging.volume', 'Volume'),
+    'ZipLimits': ('medverse.imaging.io', 'ZipLimits'),
+    'build_glb': ('medverse.imaging.gltf', 'build_glb'),
+    'build_scene': ('medverse.imaging.jobs', 'build_scene'),
+    'color_for': ('medverse.imaging.colors', 'color_for'),
+    'deidentify': ('medverse.imaging.deid', 'deidentify'),
+    'gltf_to_lps_mm': ('medverse.imaging.gltf', 'gltf_to_lps_mm'),
+    'import_study': ('medverse.imaging.jobs', 'import_study'),
+    'list_series': ('medverse.imaging.io', 'list_series'),
+    'load_reference_body': ('medverse.imaging.atlas', 'load_reference_body'),
+    'load_volume': ('medverse.imaging.io', 'load_volume'),
+    'lps_mm_to_gltf': ('medverse.imaging.gltf', 'lps_mm_to_gltf'),
+    'mesh_label_map': ('medverse.imaging.mesh', 'mesh_label_map'),
+    'read_dicom': ('medverse.imaging.io', 'read_dicom'),
+    'read_dicom_seg': ('medverse.imaging.labelmap', 'read_dicom_seg'),
+    'read_glb_meshes': ('medverse.imaging.gltf', 'read_glb_meshes'),
+    'read_label_map': ('medverse.imaging.labelmap', 'read_label_map'),
+    'read_label_table': ('medverse.imaging.labelmap', 'read_label_table'),
+    'read_nifti': ('medverse.imaging.io', 'read_nifti'),
+    'render_slice': ('medverse.imaging.slices', 'render_slice'),
+    'segment': ('medverse.imaging.segment', 'segment'),
+    'segment_ct': ('medverse.imaging.segment', 'segment_ct'),
+    'segment_mri_head': ('medverse.imaging.segment', 'segment_mri_head'),
+    'start_import': ('medverse.imaging.jobs', 'start_import'),
+    'write_nifti': ('medverse.imaging.io', 'write_nifti'),
+    'write_reference_study': ('medverse.imaging.atlas', 'write_reference_study'),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'medverse.imaging' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "LPS_MM_TO_GLTF",

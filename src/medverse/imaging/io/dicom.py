@@ -521,6 +521,7 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
             if nonuniform == "refuse":
                 raise InvalidStudy(
                     f"slice spacing must be uniform (got {gaps.min():.3f} to {gaps.max():.3f} mm)")
+            step = float(gaps.min())  # resample at the finest spacing: no detail is lost
             quirks.append(f"non-uniform slice spacing ({gaps.min():.3f}-{gaps.max():.3f} mm) "
                           f"resampled to {step:.3f} mm")
         # in-plane drift of the slice positions: gantry tilt -> sheared affine
