@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from medverse import __version__
 from medverse.app import problems
 from medverse.app.deps import Services
+from medverse.app.limits import BodyLimit
 from medverse.app.routers import admin, auth, spaces, users
 from medverse.auth import SessionManager
 from medverse.bus import make_bus
@@ -24,6 +25,9 @@ from medverse.spaces.metrics import Metrics
 from medverse.store import Database
 
 log = logging.getLogger("medverse")
+
+# paths that accept large uploads and enforce their own limits
+UPLOAD_PATHS: tuple[str, ...] = ("/api/studies/upload",)
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
 
@@ -61,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url="/api/openapi.json", redoc_url=None)
     app.state.services = svc
     problems.install(app)
+    app.add_middleware(BodyLimit, exempt=UPLOAD_PATHS)
     for router in (auth.router, users.router, spaces.router, admin.router):
         app.include_router(router)
 
