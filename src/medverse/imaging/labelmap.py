@@ -165,14 +165,12 @@ def align_to_grid(array: np.ndarray, affine: np.ndarray, reference: Volume,
         shape_ref = arr.shape
         start = np.zeros(3, dtype=int)
         for b in range(3):
-            a = int(np.argsort(perm)[b])
             origin = int(round(t[b]))
             if signs_ref[b] < 0:
                 arr = np.flip(arr, axis=b)
                 start[b] = origin - (shape_ref[b] - 1)
             else:
                 start[b] = origin
-            del a
         end = start + np.array(arr.shape)
         if np.all(start >= 0) and np.all(end <= np.array(reference.shape)):
             out = np.zeros(reference.shape, dtype=array.dtype)
@@ -207,7 +205,11 @@ def read_label_map(source: str | Path | bytes, names: str | Path | dict[int, str
     """
     from medverse.imaging.io.nifti import is_nifti, read_nifti
 
-    head = source[:4096] if isinstance(source, (bytes, bytearray)) else Path(source).open("rb").read(4096)
+    if isinstance(source, (bytes, bytearray)):
+        head = bytes(source[:4096])
+    else:
+        with open(source, "rb") as fh:
+            head = fh.read(4096)
     if head[:2] == b"\x1f\x8b" or is_nifti(bytes(head)):
         vol = read_nifti(source)
         arr = vol.array
@@ -272,7 +274,7 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
     if reference is None:
         d = positions @ normal
         uniq = np.unique(np.round(d, 3))
-        step = float(np.median(np.diff(uniq))) if len(uniq) > 1 else float(
+        step = float(np.min(np.diff(uniq))) if len(uniq) > 1 else float(
             getattr(measures, "SliceThickness", 1.0) or 1.0)
         origin = positions[int(np.argmin(d))]
         affine = np.eye(4)
@@ -285,7 +287,7 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
     frame_affine = np.eye(4)
     frame_affine[:3, 0] = row_dir * spacing[1]
     frame_affine[:3, 1] = col_dir * spacing[0]
-    frame_affine[:3, 2] = normal
+    frame_affine[:3, 2] = reference.affine[:3, 2]  # a frame is one slice thick: use the grid's step
     out = np.zeros(reference.shape, dtype=np.uint16)
     for f, (pos, seg) in enumerate(zip(positions, seg_numbers)):
         fa = frame_affine.copy()
