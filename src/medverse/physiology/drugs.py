@@ -1,0 +1,175 @@
+"""Drugs: multi-compartment pharmacokinetics and sigmoid-Emax pharmacodynamics.
+
+Each drug has, per patient, six amounts (ug): an IV mixing/transit compartment (arm-to-heart
+transit, emptied at a rate proportional to cardiac output, so a drug given in cardiac arrest
+stays there until compressions or a beating heart move it), an IM depot, a central compartment
+V1 and two peripheral compartments V2, V3, plus an effect-site concentration (ug/L) that lags
+the plasma by ke0. Volumes and clearances are for 70 kg and scale linearly with weight.
+
+Effects (sigmoid Emax on the effect-site concentration):
+
+* epinephrine: heart rate, contractility, arteriolar resistance, bronchodilation, mast-cell
+  stabilisation (anaphylaxis), lactate production;
+* norepinephrine: arteriolar resistance and contractility;
+* fentanyl and morphine: mu-opioid respiratory depression (rate more than depth) and mild
+  vagal / vasodilating effects; naloxone antagonises them competitively (Gaddum: the agonist
+  potency is divided by ``1 + C_naloxone / Ki``), so as naloxone is cleared faster than the
+  opioid the depression can return;
+* succinylcholine and rocuronium: neuromuscular block that removes the respiratory muscle
+  pressure (apnoea).
+
+Parameter sources: fentanyl after Shafer et al. 1990 (Anesthesiology 73:1091); naloxone
+Ki ~1 nM (0.33 ug/L) and t1/2 ~1 h; epinephrine fitted to the Pulse PK validation curve
+(1.18 mg IV: 290 ug/L at +29 s, 51 ug/L at +119 s, 7.5 ug/L at +239 s); morphine, norepinephrine,
+succinylcholine and rocuronium from textbook values (Miller's Anesthesia). EC50s for the
+responses were chosen inside published ranges so that the validation targets of
+physiology-references.md section 3 are met; see docs/physiology.md.
+"""
+
+from __future__ import annotations
+
+
+
+import numpy as np
+
+from . import layout as L
+from ._jit import njit
+
+# columns of PK: V1, V2, V3 (L); CL, Q2, Q3 (L/min); ke0 (1/min); ka IM (1/min)
+PK = np.array(
+    [
+        # V1    V2     V3     CL     Q2    Q3    ke0   ka
+        [2.4, 1.5, 0.0, 2.40, 0.30, 0.0, 3.0, 0.12],  # epinephrine
+        [8.0, 4.0, 0.0, 2.80, 0.80, 0.0, 1.5, 0.12],  # norepinephrine
+        [6.09, 28.1, 228.0, 0.632, 2.81, 1.55, 0.147, 0.10],  # fentanyl
+        [13.0, 40.0, 140.0, 1.20, 2.00, 0.50, 0.10, 0.08],  # morphine
+        [15.0, 125.0, 0.0, 2.00, 3.00, 0.0, 0.60, 0.10],  # naloxone
+        [6.0, 0.0, 0.0, 3.50, 0.0, 0.0, 1.20, 0.30],  # succinylcholine
+        [3.5, 6.0, 10.0, 0.25, 0.30, 0.08, 0.17, 0.10],  # rocuronium
+    ]
+)
+PK_V1, PK_V2, PK_V3, PK_CL, PK_Q2, PK_Q3, PK_KE0, PK_KA = range(8)
+
+#: IV transit rate (1/s) at the resting cardiac output: mean arm-to-central mixing time ~17 s.
+TRANSIT_K_S = 0.06
+
+# effect-site EC50s (ug/L) and Hill coefficients
+EC50_EPI_CARDIAC = 2.0
+EC50_EPI_VASC = 5.0
+EC50_EPI_BRONCH = 0.5
+EC50_NE_VASC = 5.0
+EC50_FENTANYL = 6.0
+EC50_MORPHINE = 60.0
+KI_NALOXONE = 0.33
+HILL_OPIOID = 1.5
+EC50_SUX = 500.0
+EC50_ROC = 1000.0
+HILL_NMB = 4.0
+
+#: accepted drug names (scenario files may use these or the listed aliases)
+ALIASES = {
+    "epinephrine": L.D_EPINEPHRINE,
+    "adrenaline": L.D_EPINEPHRINE,
+    "norepinephrine": L.D_NOREPINEPHRINE,
+    "noradrenaline": L.D_NOREPINEPHRINE,
+    "fentanyl": L.D_FENTANYL,
+    "morphine": L.D_MORPHINE,
+    "naloxone": L.D_NALOXONE,
+    "succinylcholine": L.D_SUCCINYLCHOLINE,
+    "suxamethonium": L.D_SUCCINYLCHOLINE,
+    "rocuronium": L.D_ROCURONIUM,
+}
+
+
+def drug_index(name: str) -> int:
+    """Index of drug ``name`` (case-insensitive, aliases accepted); KeyError if unknown."""
+    return ALIASES[name.strip().lower()]
+
+
+@njit
+def hill(c: float, ec50: float, n: float) -> float:
+    """Fractional sigmoid Emax response 0-1 of concentration ``c`` (same units as ``ec50``)."""
+    if c <= 0.0:
+        return 0.0
+    r = (c / ec50) ** n
+    return r / (1.0 + r)
+
+
+@njit
+def pk_slow(s, inp, p, flow_ratio: float, dt_s: float) -> None:  # type: ignore[no-untyped-def]
+    """Advance every drug's compartments by ``dt_s`` (exact-enough explicit step, dt << 1/k)."""
+    w = p[L.P_W_SCALE]
+    dt_min = dt_s / 60.0
+    kt = TRANSIT_K_S * min(max(flow_ratio, 0.0), 2.0) * dt_s
+    for d in range(L.N_DRUGS):
+        b = L.DRUG_BASE + d * L.DRUG_STRIDE
+        v1 = PK[d, PK_V1] * w
+        v2 = PK[d, PK_V2] * w
+        v3 = PK[d, PK_V3] * w
+        a1 = s[b + L.DS_A1]
+        a2 = s[b + L.DS_A2]
+        a3 = s[b + L.DS_A3]
+        # infusion input (ug/min) goes through the transit compartment like a bolus
+        s[b + L.DS_TRANS] += inp[L.INPUT_DRUG_BASE + d] * dt_min
+        tr = s[b + L.DS_TRANS] * min(kt, 1.0)
+        ab = s[b + L.DS_DEPOT] * min(PK[d, PK_KA] * dt_min, 1.0)
+        c1 = a1 / v1
+        f_el = PK[d, PK_CL] * w * c1 * dt_min
+        f2 = 0.0
+        f3 = 0.0
+        if v2 > 0.0:
+            f2 = PK[d, PK_Q2] * w * (c1 - a2 / v2) * dt_min
+        if v3 > 0.0:
+            f3 = PK[d, PK_Q3] * w * (c1 - a3 / v3) * dt_min
+        s[b + L.DS_TRANS] -= tr
+        s[b + L.DS_DEPOT] -= ab
+        s[b + L.DS_A1] = max(a1 + tr + ab - f_el - f2 - f3, 0.0)
+        s[b + L.DS_A2] = max(a2 + f2, 0.0)
+        s[b + L.DS_A3] = max(a3 + f3, 0.0)
+        ke = PK[d, PK_KE0] * dt_min
+        s[b + L.DS_CE] += (s[b + L.DS_A1] / v1 - s[b + L.DS_CE]) * min(ke, 1.0)
+
+
+@njit
+def plasma_conc(s, p, d: int) -> float:  # type: ignore[no-untyped-def]
+    """Central (plasma) concentration of drug ``d`` in ug/L."""
+    return s[L.DRUG_BASE + d * L.DRUG_STRIDE + L.DS_A1] / (PK[d, PK_V1] * p[L.P_W_SCALE])
+
+
+@njit
+def effect_conc(s, d: int) -> float:  # type: ignore[no-untyped-def]
+    """Effect-site concentration of drug ``d`` in ug/L."""
+    return s[L.DRUG_BASE + d * L.DRUG_STRIDE + L.DS_CE]
+
+
+@njit
+def opioid_effect(s) -> float:  # type: ignore[no-untyped-def]
+    """Fractional mu-opioid effect 0-1 with competitive naloxone antagonism."""
+    u = effect_conc(s, L.D_FENTANYL) / EC50_FENTANYL + effect_conc(s, L.D_MORPHINE) / EC50_MORPHINE
+    if u <= 0.0:
+        return 0.0
+    a = 1.0 + effect_conc(s, L.D_NALOXONE) / KI_NALOXONE
+    r = (u / a) ** HILL_OPIOID
+    return r / (1.0 + r)
+
+
+@njit
+def nmb_effect(s) -> float:  # type: ignore[no-untyped-def]
+    """Neuromuscular block 0-1 (1 = no respiratory muscle force)."""
+    e1 = hill(effect_conc(s, L.D_SUCCINYLCHOLINE), EC50_SUX, HILL_NMB)
+    e2 = hill(effect_conc(s, L.D_ROCURONIUM), EC50_ROC, HILL_NMB)
+    return 1.0 - (1.0 - e1) * (1.0 - e2)
+
+
+@njit
+def adrenergic(s) -> tuple[float, float, float, float]:  # type: ignore[no-untyped-def]
+    """(cardiac beta-1, vascular alpha-1, bronchial beta-2, mast-cell) effects, each 0-1."""
+    ce = effect_conc(s, L.D_EPINEPHRINE)
+    cn = effect_conc(s, L.D_NOREPINEPHRINE)
+    beta1 = hill(ce, EC50_EPI_CARDIAC, 1.5) + 0.3 * hill(cn, EC50_NE_VASC, 1.5)
+    alpha = 1.0 - (1.0 - hill(ce, EC50_EPI_VASC, 1.5)) * (1.0 - hill(cn, EC50_NE_VASC, 1.3))
+    beta2 = hill(ce, EC50_EPI_BRONCH, 1.2)
+    mast = hill(ce, EC50_EPI_BRONCH, 1.0)
+    return min(beta1, 1.0), alpha, beta2, mast
+
+
