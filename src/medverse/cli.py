@@ -56,17 +56,7 @@ def serve(data_dir: Path | None, database_url: str | None, host: str | None, por
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port,
                          redis_url=redis_url)
-    app = create_app(settings)
-    if demo:
-        from medverse import demo as demo_site
-
-        svc = app.state.services
-
-        async def _seed() -> list[str]:
-            return await demo_site.seed(svc.db, svc.spaces)
-
-        names = asyncio.run(_seed())
-        click.echo(demo_site.banner(f"http://localhost:{settings.port}", names))
+    app = create_app(settings, demo=demo)
     config = uvicorn.Config(
         app,
         host=settings.host,

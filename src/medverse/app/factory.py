@@ -47,13 +47,19 @@ def build_services(settings: Settings) -> Services:
     return Services(settings, db, sessions, manager, metrics)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, demo: bool = False) -> FastAPI:
+    """The app; with ``demo`` the demo accounts and spaces are created at start-up if missing."""
     settings = settings or load_settings()
     svc = build_services(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await svc.spaces.start()
+        if demo:
+            from medverse import demo as demo_site
+
+            names = await demo_site.seed(svc.db, svc.spaces)
+            print(demo_site.banner(f"http://localhost:{settings.port}", names), flush=True)
         log.info("medverse %s ready (database: %s)", __version__, svc.db.engine.dialect.name)
         try:
             yield
