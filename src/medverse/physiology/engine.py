@@ -126,6 +126,7 @@ def _trend_row(s, x, inp, p, t_s: float, o) -> None:  # type: ignore[no-untyped-
     o[L.O_SYMPATHETIC] = s[L.SYMP]
     o[L.O_MYO_O2] = s[L.M_MYO]
     o[L.O_ARREST_TIME] = s[L.T_ARREST]
+    o[L.O_IRREVERSIBLE] = s[L.IRREVERSIBLE]
 
 
 @njit
@@ -282,16 +283,17 @@ class PatientBatch:
     ----------
     patients : sequence of Patient
         The patients (each is calibrated to its baseline vitals and settled at rest).
-    seed : int
-        Seed of the batch's ``numpy.random.Generator``; each patient gets its own stream.
+    seed : int or sequence of int
+        Seeds of the patients' ``numpy.random.Generator`` streams (one int: the same seed for
+        all, each patient then gets the next stream of that seed).
     trend_interval_s : float
         Interval of the recorded trend rows in s (a multiple of ``dt_s``).
     dt_s : float
         Fixed integration step in s (default 1 ms).
     """
 
-    def __init__(self, patients: Sequence[Patient], seed: int = 0, trend_interval_s: float = 1.0,
-                 dt_s: float = DT_S) -> None:
+    def __init__(self, patients: Sequence[Patient], seed: int | Sequence[int] = 0,
+                 trend_interval_s: float = 1.0, dt_s: float = DT_S) -> None:
         if not patients:
             raise InvalidAction("a batch needs at least one patient")
         if not (1e-4 <= dt_s <= 0.002):
@@ -306,8 +308,17 @@ class PatientBatch:
         self.state = np.ascontiguousarray(np.stack([r[1] for r in rows]))
         self.derived = np.ascontiguousarray(np.stack([r[2] for r in rows]))
         self.inputs = np.ascontiguousarray(np.stack([r[3] for r in rows]))
-        gen = np.random.default_rng(seed)
-        self.rng = gen.integers(1, 2**63 - 1, size=2 * len(rows), dtype=np.uint64)
+        seeds = [int(seed)] * len(rows) if isinstance(seed, (int, np.integer)) else [int(v) for v in seed]
+        if len(seeds) != len(rows):
+            raise InvalidAction(f"need one seed per patient ({len(rows)}), got {len(seeds)}")
+        # each patient's stream depends only on its own seed and its index among equal seeds
+        streams = []
+        seen: dict[int, int] = {}
+        for sd in seeds:
+            k = seen.get(sd, 0)
+            seen[sd] = k + 1
+            streams.append(np.random.default_rng([sd, k]).integers(1, 2**63 - 1, size=2, dtype=np.uint64))
+        self.rng = np.ascontiguousarray(np.concatenate(streams))
         self.step = 0
 
     @property

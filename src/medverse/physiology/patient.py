@@ -108,8 +108,8 @@ class Patient:
 
 # standard-male compartment values: (unstressed volume mL, compliance mL/mmHg or elastance)
 _NOMINAL_P = {  # resting mean pressures used to initialise volumes (mmHg)
-    "AO": 90.0, "SC": 25.0, "SV": 9.0, "VC": 5.0, "PA": 17.0, "PC": 11.0, "PV": 8.0,
-    "LA": 6.0, "RA": 4.0,
+    "AO": 90.0, "SC": 25.0, "SV": 9.0, "VC": 5.0, "PA": 17.0, "PC": 8.0, "PV": 5.0,
+    "LA": 4.0, "RA": 4.0,
 }
 
 
@@ -135,7 +135,7 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     age_stiff = 1.0 + 0.01 * max(pt.age_yr - 44.0, 0.0) - 0.005 * max(44.0 - pt.age_yr, 0.0)
 
     p[L.P_E_LV_MAX] = 2.1 / k
-    p[L.P_E_LV_MIN] = 0.042 / k
+    p[L.P_E_LV_MIN] = 0.030 / k
     p[L.P_V0_LV] = 10.0 * k
     p[L.P_E_RV_MAX] = 0.55 / k
     p[L.P_E_RV_MIN] = 0.030 / k
@@ -168,9 +168,9 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     p[L.P_R_CAP] = 16.0 / co_ml_s
     p[L.P_R_VEN] = 4.0 / co_ml_s
     p[L.P_R_VC] = 1.0 / co_ml_s
-    p[L.P_R_PA] = 6.0 / co_ml_s
+    p[L.P_R_PA] = 10.0 / co_ml_s
     p[L.P_R_PC] = 3.0 / co_ml_s
-    p[L.P_R_PVLA] = 2.0 / co_ml_s
+    p[L.P_R_PVLA] = 1.0 / co_ml_s
     p[L.P_HR0] = pt.heart_rate_bpm
     p[L.P_MAP_SET] = map_t
     p[L.P_BARO_K] = 9.0
@@ -190,7 +190,7 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     p[L.P_C_RS] = 100.0 * ibw / 75.0
     p[L.P_R_AW] = 0.0025 * 75.0 / ibw
     p[L.P_RR0] = pt.respiration_rate_per_min
-    p[L.P_TI_FRAC] = 0.33
+    p[L.P_TI_FRAC] = 0.30
     vt_target = 7.0 * ibw
     p[L.P_PMUS0] = vt_target / p[L.P_C_RS] * 1.3
     p[L.P_SHUNT0] = 0.025

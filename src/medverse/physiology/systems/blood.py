@@ -120,14 +120,14 @@ def metabolism_slow(s, x, inp, p, co_ml_s: float, sepsis: float, beta1: float, b
     s[L.C_V_CO2] += (vco2 * dt_min - s[L.ACC_CO2]) / p[L.P_V_CO2_STORE]
     s[L.ACC_O2] = 0.0
     s[L.ACC_CO2] = 0.0
-    # arterial blood: shunt mixture of end-capillary and mixed venous blood (lag tau 4 s)
+    # arterial blood: shunt mixture of end-capillary and mixed venous blood (lag tau 10 s: pulmonary venous mixing and transit)
     va = max(p[L.P_FRC_ML] + s[L.V_LUNG], 200.0)
     pao2_alv = s[L.A_O2] / va * P_DRY_MMHG
     paco2_alv = s[L.A_CO2] / va * P_DRY_MMHG
     sh = x[L.X_SHUNT]
     ca_o2 = (1.0 - sh) * o2_content(pao2_alv, hb) + sh * s[L.C_V_O2]
     ca_co2 = (1.0 - sh) * co2_content(paco2_alv) + sh * s[L.C_V_CO2]
-    k = min(dt_s / 4.0, 1.0)
+    k = min(dt_s / 10.0, 1.0)
     s[L.C_A_O2] += (ca_o2 - s[L.C_A_O2]) * k
     s[L.C_A_CO2] += (ca_co2 - s[L.C_A_CO2]) * k
     pao2 = po2_from_content(s[L.C_A_O2], hb)
