@@ -296,7 +296,7 @@ def mesh_label_map(
             cancel()
         est = 2 * faces_est
         share = triangle_budget * est / est_total if est_total > triangle_budget else est
-        step = 2 if (est > 3 * share and faces_est > 20_000) else 1
+        step = 2 if (est > 1.5 * share and faces_est > 20_000) else 1
         vox = float(mask.sum()) * voxel_ml
         mesh = surface_from_mask(mask, affine, smooth_sigma, step=step)
         if mesh.n_triangles:

@@ -540,7 +540,8 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
         uniform = True
 
     # pixels, rescaled per slice
-    stack = np.empty((cols, rows, len(slices)), dtype=np.float32)
+    # slices are filled contiguously as (k, row, column) and viewed as (i, j, k) at the end
+    stack = np.empty((len(slices), rows, cols), dtype=np.float32)
     integral = True
     for k, s in enumerate(slices):
         arr = _pixels(s)
@@ -549,7 +550,9 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
         slope = float(s.ds.get("RescaleSlope", 1) or 1)
         intercept = float(s.ds.get("RescaleIntercept", 0) or 0)
         integral &= slope.is_integer() and intercept.is_integer()
-        stack[:, :, k] = arr.T.astype(np.float32) * np.float32(slope) + np.float32(intercept)
+        np.multiply(arr, np.float32(slope), out=stack[k], casting="unsafe")
+        stack[k] += np.float32(intercept)
+        del s.ds["PixelData"]  # release the raw bytes as we go (peak memory)
         if progress is not None:
             progress((k + 1) / len(slices))
     if _str(ds0, "PhotometricInterpretation") == "MONOCHROME1":
@@ -565,12 +568,12 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
         n_new = int(np.floor((d[-1] - d[0]) / step + 1e-6)) + 1
         targets = d[0] + step * np.arange(n_new)
         idx = np.clip(np.searchsorted(d, targets, side="right") - 1, 0, len(d) - 2)
-        w = ((targets - d[idx]) / (d[idx + 1] - d[idx])).astype(np.float32)
-        stack = stack[:, :, idx] * (1 - w) + stack[:, :, idx + 1] * w
+        w = ((targets - d[idx]) / (d[idx + 1] - d[idx])).astype(np.float32)[:, None, None]
+        stack = stack[idx] * (1 - w) + stack[idx + 1] * w
         integral = False
 
     if integral and stack.size and stack.min() >= -32768 and stack.max() <= 32767:
         data: np.ndarray = stack.astype(np.int16)
     else:
         data = stack
-    return Volume(data, affine, {})
+    return Volume(data.transpose(2, 1, 0), affine, {})
