@@ -100,6 +100,7 @@ from medverse.imaging.gltf import build_glb
 import skimage.measure, scipy.ndimage, fast_simplification  # imports are not timed
 mode, folder = sys.argv[1], sys.argv[2]
 out = {"imports_s": time.perf_counter() - t0}
+cpu0 = time.process_time()
 t = time.perf_counter(); v = read_dicom(folder); out["read_s"] = time.perf_counter() - t
 if mode == "medverse":
     t = time.perf_counter(); labels = segment_ct(v); out["segment_s"] = time.perf_counter() - t
@@ -117,6 +118,7 @@ else:
     out["mesh_s"] = time.perf_counter() - t
 t = time.perf_counter(); glb = build_glb(meshes); out["glb_s"] = time.perf_counter() - t
 out["total_s"] = out["read_s"] + out["segment_s"] + out["mesh_s"] + out["glb_s"]
+out["cpu_s"] = time.process_time() - cpu0
 out["triangles"] = int(sum(m.mesh.n_triangles for m in meshes))
 out["structures"] = len(meshes)
 out["glb_mb"] = len(glb) / 1e6
@@ -191,9 +193,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="skip the 512x512x300 run")
     args = ap.parse_args()
     print(f"machine: {machine()}")
-    import medverse.imaging.mesh  # noqa: F401 - warm imports for the in-process runs
     import scipy.ndimage  # noqa: F401
     import skimage.measure  # noqa: F401
+
+    import medverse.imaging.mesh  # noqa: F401 - warm imports for the in-process runs
 
     with tempfile.TemporaryDirectory() as tmp_s:
         tmp = Path(tmp_s)
@@ -208,6 +211,8 @@ def main() -> None:
             print(f"{'stage':<10}{'medverse':>12}{'baseline':>12}")
             for key in ("read_s", "segment_s", "mesh_s", "glb_s", "total_s"):
                 print(f"{key[:-2]:<10}{ours[key]:>11.2f}s{base[key]:>11.2f}s")
+            print(f"{'CPU time':<10}{ours['cpu_s']:>11.2f}s{base['cpu_s']:>11.2f}s"
+                  "   (user+system of the pipeline; less sensitive to other load)")
             print(f"{'triangles':<10}{ours['triangles']:>12,}{base['triangles']:>12,}")
             print(f"{'GLB MB':<10}{ours['glb_mb']:>12.1f}{base['glb_mb']:>12.1f}")
             print(f"{'peak RSS':<10}{ours['peak_rss_mb']:>10.0f}MB{base['peak_rss_mb']:>10.0f}MB")
@@ -227,7 +232,9 @@ def main() -> None:
         print(f"{'study':<52}{'nodes':>6}{'triangles':>11}{'GLB MB':>8}{'time':>8}")
         for name, nodes, tris, size, dt in per_study_table(tmp):
             print(f"{name:<52}{nodes:>6}{tris:>11,}{size:>8.1f}{dt:>7.1f}s")
-    print(f"\nbenchmark process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    load = os.getloadavg()
+    print(f"\nload average at the end {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}")
+    print(f"benchmark process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

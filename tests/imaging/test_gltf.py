@@ -7,7 +7,13 @@ import struct
 import numpy as np
 import pytest
 
-from medverse.imaging.gltf import LPS_MM_TO_GLTF, build_glb, gltf_to_lps_mm, lps_mm_to_gltf, read_glb
+from medverse.imaging.gltf import (
+    LPS_MM_TO_GLTF,
+    build_glb,
+    gltf_to_lps_mm,
+    lps_mm_to_gltf,
+    read_glb,
+)
 from medverse.imaging.labelmap import LabelMap, StructureInfo
 from medverse.imaging.mesh import mesh_label_map
 

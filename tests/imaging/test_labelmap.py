@@ -10,7 +10,12 @@ import pytest
 
 from medverse.imaging.errors import LabelGridMismatch
 from medverse.imaging.io import write_nifti
-from medverse.imaging.labelmap import align_to_grid, read_dicom_seg, read_label_map, read_label_table
+from medverse.imaging.labelmap import (
+    align_to_grid,
+    read_dicom_seg,
+    read_label_map,
+    read_label_table,
+)
 from medverse.imaging.mesh import mesh_label_map
 from medverse.imaging.segment import segment_ct
 from medverse.imaging.volume import Volume
@@ -85,7 +90,7 @@ def test_align_handles_flips_permutations_and_sub_grids() -> None:
 
 
 def _seg_dataset(reference: Volume, masks: dict[int, np.ndarray], names: dict[int, str]):
-    pydicom = pytest.importorskip("pydicom")
+    pytest.importorskip("pydicom")
     from pydicom.dataset import Dataset, FileMetaDataset
     from pydicom.pixels import pack_bits
     from pydicom.sequence import Sequence

@@ -21,7 +21,7 @@ def _phantom() -> Volume:
     """A torso: a fat-wrapped muscle cylinder with a bone rod, an aerated lung and a contrast
     vessel, in air, on a 2 mm grid."""
     n = 80
-    ii, jj, kk = np.meshgrid(np.arange(n), np.arange(n), np.arange(40), indexing="ij")
+    ii, jj, _kk = np.meshgrid(np.arange(n), np.arange(n), np.arange(40), indexing="ij")
     r = np.hypot(ii - 40, jj - 40)
     hu = np.full(ii.shape, -1000.0, np.float32)
     hu[r < 35] = -100.0  # fat
@@ -40,7 +40,7 @@ def _phantom() -> Volume:
 def test_phantom_classes_come_out_where_they_were_put() -> None:
     labels = segment_ct(_phantom(), working_mm=2.0)
     assert {s.name for s in labels.structures.values()} == set(CT_CLASSES.values())
-    at = lambda i, j: labels.structures[int(labels.array[i, j, 20])].name  # noqa: E731
+    at = lambda i, j: labels.structures[int(labels.array[i, j, 20])].name
     assert at(40, 52) == "bone" and at(40, 53) == "bone"  # marrow included
     assert at(30, 30) == "lungs_airways"
     assert at(52, 30) == "vessels"

@@ -8,7 +8,7 @@ first keyword rule that appears in the name; anything else gets a stable colour 
 
 from __future__ import annotations
 
-__all__ = ["TISSUE_COLORS", "KEYWORD_COLORS", "PALETTE", "color_for"]
+__all__ = ["KEYWORD_COLORS", "PALETTE", "TISSUE_COLORS", "color_for"]
 
 RGBA = tuple[int, int, int, float]
 

@@ -142,7 +142,7 @@ class Job(Generic[T]):
         self.exception: BaseException | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> "Job[T]":
+    def start(self) -> Job[T]:
         """Start the worker thread (once)."""
         with self._lock:
             if self._thread is not None:
@@ -201,7 +201,7 @@ class Job(Generic[T]):
         for cb in list(self._listeners):
             try:
                 cb(update)
-            except Exception:  # noqa: BLE001 - a listener's bug must not kill the job
+            except Exception:  # noqa: BLE001, S110 - a listener's bug must not kill the job
                 pass
 
 

@@ -263,7 +263,7 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
         seg_type = str(ds.get("SegmentationType", "BINARY"))
     except InvalidStudy:
         raise
-    except Exception as exc:  # noqa: BLE001 - malformed SEG objects fail in many ways
+    except Exception as exc:
         raise InvalidStudy(f"expected a DICOM Segmentation object; it could not be read ({exc})") from exc
     if len(per_frame) != frames.shape[0]:
         raise InvalidStudy(f"DICOM SEG declares {len(per_frame)} frames but holds {frames.shape[0]}")

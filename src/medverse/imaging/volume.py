@@ -97,13 +97,13 @@ class Volume:
         pts = self.index_to_patient(corners)
         return np.stack([pts.min(axis=0), pts.max(axis=0)])
 
-    def same_grid(self, other: "Volume", tol_mm: float = 0.01) -> bool:
+    def same_grid(self, other: Volume, tol_mm: float = 0.01) -> bool:
         """True when ``other`` has the same shape and an affine within ``tol_mm``."""
         if self.shape != other.shape:
             return False
         return bool(np.allclose(self.affine, other.affine, atol=tol_mm, rtol=0))
 
-    def downsample(self, factors: tuple[int, int, int]) -> "Volume":
+    def downsample(self, factors: tuple[int, int, int]) -> Volume:
         """Block-average by integer ``factors`` along (i, j, k); edges that do not fill a block
         are dropped. Returns a float32 volume whose affine places each block at its centre."""
         fi, fj, fk = (max(1, int(f)) for f in factors)

@@ -22,7 +22,8 @@ from medverse.imaging.io.dicom import ZipLimits
 from tests.imaging.conftest import rotation, sample_path, write_series
 
 
-def _affine(spacing=(0.8, 0.8, 2.0), rot=np.eye(3), origin=(-20.0, -30.0, 40.0)) -> np.ndarray:
+def _affine(spacing=(0.8, 0.8, 2.0), rot=None, origin=(-20.0, -30.0, 40.0)) -> np.ndarray:
+    rot = np.eye(3) if rot is None else rot
     a = np.eye(4)
     a[:3, :3] = rot @ np.diag(spacing)
     a[:3, 3] = origin

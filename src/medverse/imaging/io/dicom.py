@@ -338,7 +338,7 @@ def _check_transfer_syntax(ds: Any, name: str) -> str:
 def _pixels(sl: _Slice) -> np.ndarray:
     try:
         arr = sl.ds.pixel_array
-    except Exception as exc:  # noqa: BLE001 - corrupt or truncated pixel data
+    except Exception as exc:
         raise InvalidStudy(f"{sl.source.name}: the pixel data cannot be decoded ({exc})") from exc
     if arr.ndim != 2:
         raise InvalidStudy(f"{sl.source.name}: expected one grayscale frame of "

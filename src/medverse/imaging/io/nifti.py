@@ -17,7 +17,7 @@ from medverse.errors import optional_import
 from medverse.imaging.errors import InvalidStudy
 from medverse.imaging.volume import LPS_TO_RAS, Volume
 
-__all__ = ["is_nifti", "read_nifti", "write_nifti", "nifti_bytes"]
+__all__ = ["is_nifti", "nifti_bytes", "read_nifti", "write_nifti"]
 
 _MAX_NIFTI_VOXELS = 1024 * 1024 * 1024  # 1 G voxels: refuse headers that claim more
 
