@@ -161,3 +161,25 @@ async def test_double_start_is_refused(env) -> None:
         await space.start()
     with pytest.raises(RuntimeError, match="started already"):
         await manager.start()
+
+
+async def test_concurrent_commands_commit_together_and_refusals_stay_separate(env) -> None:
+    db, manager = env
+    space = await manager.get("lab")
+    ana, bo = actor(db, "ana", "instructor"), actor(db, "bo", "participant")
+    head = space.seq
+    calls = []
+    for i in range(30):
+        if i % 10 == 5:  # a refused command in the middle of a batch
+            calls.append(space.execute(bo, f"bad{i}", "space.lock", {"locked": True}))
+        else:
+            calls.append(space.execute(ana, f"ok{i}", "chat.send", {"text": f"t{i}"}))
+    calls.append(space.execute(ana, "ok0", "chat.send", {"text": "t0"}))  # a retry inside the batch
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    refused = [r for r in results if isinstance(r, Exception)]
+    assert len(refused) == 3 and all(isinstance(r, Forbidden) for r in refused)
+    ok = [r for r in results[:-1] if not isinstance(r, Exception)]
+    assert sorted(r.seq for r in ok) == list(range(head + 1, head + 28))
+    assert results[-1].duplicate and results[-1].seq == results[0].seq
+    assert [e.seq for e in db.events_since(space.row.id, head)] == list(range(head + 1, head + 28))
+    assert space.state["locked"] is False

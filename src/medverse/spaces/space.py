@@ -20,7 +20,7 @@ from typing import Any
 from medverse.auth.roles import INSTRUCTOR
 from medverse.bus import Bus
 from medverse.config import Settings
-from medverse.errors import Forbidden
+from medverse.errors import Forbidden, MedverseError
 from medverse.spaces import core, presence
 from medverse.spaces import protocol as P
 from medverse.spaces.connection import Connection, Delivery
@@ -35,6 +35,22 @@ log = logging.getLogger("medverse.spaces")
 class CommandResult:
     seq: int
     duplicate: bool = False
+
+
+class StorageError(MedverseError):
+    code = "unavailable"
+    status = 503
+    title = "Storage unavailable"
+
+
+@dataclass
+class _Pending:
+    actor: Actor
+    cmd_id: str | None
+    name: str
+    args: Any
+    future: asyncio.Future[CommandResult]
+    received: float
 
 
 def event_message(ev: StoredEvent) -> dict[str, Any]:
@@ -82,20 +98,17 @@ class Space:
         self._since_snapshot = 0
         self._started = False
         self._writes: set[asyncio.Future[None]] = set()
+        self._inbox: list[_Pending] = []
+        self._committer: asyncio.Task[None] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
         """Load the newest snapshot and replay the events after it."""
         if self._started:
             raise RuntimeError(f"space {self.row.name} is started already")
-        snap = await asyncio.to_thread(self.db.latest_snapshot, self.row.id)
-        if snap:
-            self.seq, self.state = snap
-        evs = await asyncio.to_thread(self.db.events_since, self.row.id, self.seq)
-        for ev in evs:
-            self._apply(ev)
+        await self._reload()
         self._started = True
-        log.info("space %s loaded at seq %d (%d events replayed)", self.row.name, self.seq, len(evs))
+        log.info("space %s loaded at seq %d", self.row.name, self.seq)
 
     async def stop(self, code: int = P.CLOSE_RESTART, reason: str = "server restarting") -> None:
         if self._ticker:
@@ -109,6 +122,8 @@ class Space:
         for conn in list(self.conns.values()):
             await conn.stop()
         self.conns.clear()
+        if self._committer is not None:
+            await asyncio.gather(self._committer, return_exceptions=True)
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
         self._started = False
@@ -141,26 +156,61 @@ class Space:
     async def execute(
         self, actor: Actor, cmd_id: str | None, name: str, args: Any
     ) -> CommandResult:
-        """Validate and apply a command; raises a MedverseError subclass when refused."""
-        t0 = time.perf_counter()
-        async with self.lock:
-            missed, mine, dup = await asyncio.to_thread(self._append, actor, cmd_id, name, args)
-            for ev in missed:
-                self._broadcast_event(ev)
-            for ev in mine:
-                self._broadcast_event(ev)
-            self.metrics.command.add(time.perf_counter() - t0)
-        if missed or mine:
-            await self.bus.publish_events(self.row.id, [event_message(e) for e in missed + mine])
-        if mine:
-            self._after(mine)
-            return CommandResult(mine[-1].seq)
-        return CommandResult(dup or self.seq, duplicate=True)
+        """Validate and apply a command; raises a MedverseError subclass when refused.
 
-    def _append(
-        self, actor: Actor, cmd_id: str | None, name: str, args: Any
-    ) -> tuple[list[StoredEvent], list[StoredEvent], int | None]:
-        """In a worker thread, holding the space lock: one database transaction."""
+        Commands that arrive while a transaction is being committed wait and are then committed
+        together in the next one (group commit): one disk flush for many commands.
+        """
+        fut: asyncio.Future[CommandResult] = asyncio.get_running_loop().create_future()
+        self._inbox.append(_Pending(actor, cmd_id, name, args, fut, time.perf_counter()))
+        if self._committer is None or self._committer.done():
+            self._committer = asyncio.create_task(self._commit_loop(), name=f"commit-{self.row.name}")
+        return await fut
+
+    async def _commit_loop(self) -> None:
+        while self._inbox:
+            batch, self._inbox = self._inbox, []
+            async with self.lock:
+                try:
+                    missed, outcomes = await asyncio.to_thread(self._append_batch, batch)
+                except Exception as exc:  # the transaction failed: nothing of it was applied
+                    log.exception("space %s: commit failed", self.row.name)
+                    await self._reload()
+                    error = exc if isinstance(exc, MedverseError) else StorageError(
+                        "the change could not be stored; try again"
+                    )
+                    for item in batch:
+                        if not item.future.done():
+                            item.future.set_exception(error)
+                    continue
+                new = [ev for outcome in outcomes if isinstance(outcome, list) for ev in outcome]
+                for ev in missed + new:
+                    self._broadcast_event(ev)
+                now = time.perf_counter()
+                for item in batch:
+                    self.metrics.command.add(now - item.received)
+            if missed or new:
+                await self.bus.publish_events(self.row.id, [event_message(e) for e in missed + new])
+            if new:
+                self._after(new)
+            for item, outcome in zip(batch, outcomes):
+                if item.future.done():
+                    continue
+                if isinstance(outcome, Exception):
+                    item.future.set_exception(outcome)
+                elif isinstance(outcome, list):
+                    item.future.set_result(CommandResult(outcome[-1].seq if outcome else self.seq))
+                else:
+                    item.future.set_result(CommandResult(outcome, duplicate=True))
+
+    def _append_batch(
+        self, batch: list[_Pending]
+    ) -> tuple[list[StoredEvent], list[list[StoredEvent] | Exception | int]]:
+        """In a worker thread, holding the space lock: one transaction for a batch of commands.
+
+        Returns the events another process appended (applied first), and per command its new
+        events, the exception refusing it, or the sequence number of its earlier application.
+        """
         with self.db.write() as conn:
             head = self.db.lock_head(conn, self.row.id)
             missed: list[StoredEvent] = []
@@ -168,25 +218,47 @@ class Space:
                 missed = self.db.events_since(self.row.id, self.seq, conn=conn)
                 for ev in missed:
                     self._apply(ev)
-            if cmd_id is not None:
-                done = self.db.command_seq(conn, self.row.id, cmd_id)
-                if done is not None:
-                    return missed, [], done
-            if actor.user_id != 0:  # re-check the role against the current state
-                actor = Actor(actor.user_id, actor.display_name, self._current_role(actor), actor.is_admin)
-            specs = self.kind.decide(self.state, name, args, actor)
+            outcomes: list[list[StoredEvent] | Exception | int] = []
+            seen: dict[str, int] = {}
+            appended: list[StoredEvent] = []
             now = time.time()
-            evs = [
-                StoredEvent(self.seq + i + 1, ev_name, data, actor.user_id or None, cmd_id, now)
-                for i, (ev_name, data) in enumerate(specs)
-            ]
-            self.db.append_events(conn, self.row.id, evs)
-            for ev in evs:
-                if ev.name in core.MEMBERSHIP_EVENTS:
-                    self._project_membership(conn, ev)
-            for ev in evs:
-                self._apply(ev)
-        return missed, evs, None
+            for item in batch:
+                if item.cmd_id is not None:
+                    done = seen.get(item.cmd_id) or self.db.command_seq(conn, self.row.id, item.cmd_id)
+                    if done is not None:
+                        outcomes.append(done)
+                        continue
+                try:
+                    actor = item.actor
+                    actor = Actor(actor.user_id, actor.display_name, self._current_role(actor), actor.is_admin)
+                    specs = self.kind.decide(self.state, item.name, item.args, actor)
+                except MedverseError as exc:
+                    outcomes.append(exc)
+                    continue
+                evs = [
+                    StoredEvent(self.seq + i + 1, ev_name, data, actor.user_id, item.cmd_id, now)
+                    for i, (ev_name, data) in enumerate(specs)
+                ]
+                for ev in evs:
+                    self._apply(ev)
+                    if ev.name in core.MEMBERSHIP_EVENTS:
+                        self._project_membership(conn, ev)
+                appended.extend(evs)
+                outcomes.append(evs)
+                if item.cmd_id is not None and evs:
+                    seen[item.cmd_id] = evs[-1].seq
+            self.db.append_events(conn, self.row.id, appended)
+        return missed, outcomes
+
+    async def _reload(self) -> None:
+        """Rebuild the state from the database (after a failed commit)."""
+        self.state = self.kind.initial_state()
+        self.seq = 0
+        snap = await asyncio.to_thread(self.db.latest_snapshot, self.row.id)
+        if snap:
+            self.seq, self.state = snap
+        for ev in await asyncio.to_thread(self.db.events_since, self.row.id, self.seq):
+            self._apply(ev)
 
     def _current_role(self, actor: Actor) -> str:
         if actor.is_admin:

@@ -1,0 +1,91 @@
+"""Event-log durability: events appended per second, one committed transaction per command.
+
+Measures the same append path the server uses (lock the log head, insert, commit) on SQLite
+(WAL, synchronous=FULL: an acknowledged event survives power loss) and on PostgreSQL (default
+synchronous_commit), plus the full command path (validate -> append -> apply) of a Space.
+
+    python benchmarks/eventlog.py [--events 2000] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from medverse.bus import LocalBus
+from medverse.config import load_settings
+from medverse.spaces import Actor, SpaceManager
+from medverse.spaces.metrics import Metrics
+from medverse.store import Database, StoredEvent
+
+from _server import machine  # type: ignore[import-not-found]
+
+
+def raw_appends(db: Database, n: int) -> float:
+    space = db.create_space(f"bench-{secrets.token_hex(3)}", "commons", "bench")
+    t0 = time.perf_counter()
+    for i in range(1, n + 1):
+        with db.write() as conn:
+            head = db.lock_head(conn, space.id)
+            db.append_events(conn, space.id, [StoredEvent(head + 1, "chat.message", {"text": f"m{i}"}, 1, f"c{i}", time.time())])
+    return n / (time.perf_counter() - t0)
+
+
+async def commands(db: Database, n: int, tmp: Path) -> float:
+    admin = db.create_user(f"admin{secrets.token_hex(3)}", "Admin", "x", True)
+    manager = SpaceManager(db, load_settings({}, data_dir=tmp), LocalBus(), Metrics())
+    await manager.start()
+    row = await manager.create(f"cmd-{secrets.token_hex(3)}", "commons", "bench", admin, [])
+    space = await manager.load(row)
+    actor = Actor(admin.id, "Admin", "instructor", True)
+    t0 = time.perf_counter()
+    for i in range(n):
+        await space.execute(actor, f"c{i}", "object.create" if i == 0 else "object.update",
+                            {"id": "o", "shape": "box", "position": [0, 0, 0]} if i == 0 else {"id": "o", "position": [i % 7, 0, 0]})
+    rate = n / (time.perf_counter() - t0)
+    await manager.stop()
+    return rate
+
+
+def run(label: str, url: str, n: int, tmp: Path) -> None:
+    db = Database(url)
+    db.upgrade()
+    r = raw_appends(db, n)
+    c = asyncio.run(commands(db, n, tmp))
+    db.close()
+    print(f"{label:<11} raw append+commit {r:8.0f} events/s ({1000 / r:.2f} ms each)   "
+          f"full command path {c:8.0f} commands/s ({1000 / c:.2f} ms each)", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=2000)
+    ap.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = ap.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        run("SQLite", f"sqlite:///{tmp}/bench.db", args.events, Path(tmp))
+        try:
+            import sqlalchemy
+
+            name = f"medverse_bench_{secrets.token_hex(4)}"
+            base = args.postgres.rsplit("/", 1)[0]
+            eng = sqlalchemy.create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+            with eng.connect() as c:
+                c.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            try:
+                run("PostgreSQL", f"{base}/{name}", args.events, Path(tmp))
+            finally:
+                with eng.connect() as c:
+                    c.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+                eng.dispose()
+        except Exception as exc:  # no server: say so, do not fail
+            print(f"PostgreSQL  skipped: {exc}")
+
+
+if __name__ == "__main__":
+    main()
