@@ -74,3 +74,29 @@ def test_samples_lists_and_verifies_the_registry() -> None:
     result = CliRunner().invoke(main, ["imaging", "samples", "--verify"])
     assert result.exit_code == 0, result.output
     assert "ct_abdomen_20slices_j2k" in result.output and " ok" in result.output
+
+
+def test_ctrl_c_cancels_an_import_and_leaves_nothing(tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "study"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "medverse.cli", "imaging", "import",
+         str(sample_path("ct_abdomen_3mm")), "--out", str(out), "--modality", "CT"],
+        stderr=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert proc.stderr is not None
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"segment" not in seen and time.monotonic() < deadline:
+        chunk = proc.stderr.read1(256)  # type: ignore[attr-defined]
+        if not chunk:
+            break
+        seen += chunk
+    assert b"segment" in seen, seen
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"nothing was written" in err
+    assert list(tmp_path.iterdir()) == []
