@@ -8,6 +8,8 @@ import { SpacePage } from "./ui/SpacePage";
 import { Toaster } from "./ui/Toaster";
 import { h } from "./ui/dom";
 
+const SIGNED_IN_KEY = "medverse.signedIn";
+
 /** The single-page app: hash routes (#/signin, #/lobby, #/admin, #/space/<name>) and the session. */
 export class App {
   readonly api = new Api();
@@ -21,7 +23,7 @@ export class App {
   async start(): Promise<void> {
     this.api.onUnauthorized = () => {
       if (!this.me) return;
-      this.me = null;
+      this.setMe(null);
       this.toaster.show("Your session ended; please sign in again.", "info");
       this.go(`#/signin?next=${encodeURIComponent(location.hash)}`);
     };
@@ -31,7 +33,9 @@ export class App {
 
   private async loadMe(): Promise<void> {
     try {
-      this.me = await this.api.me();
+      // Without the marker nobody signed in from this browser: skip the request (a 401 is noise).
+      this.me = localStorage.getItem(SIGNED_IN_KEY) ? await this.api.me() : null;
+      if (!this.me) localStorage.removeItem(SIGNED_IN_KEY);
     } catch (err) {
       this.mount({
         el: h(
@@ -63,13 +67,20 @@ export class App {
     this.toaster.show(message, kind);
   }
 
+  /** Records who is signed in (a marker in localStorage saves a 401 round trip on the next visit). */
+  setMe(user: User | null): void {
+    this.me = user;
+    if (user) localStorage.setItem(SIGNED_IN_KEY, "1");
+    else localStorage.removeItem(SIGNED_IN_KEY);
+  }
+
   async signOut(): Promise<void> {
     try {
       await this.api.logout();
     } catch {
       /* signed out anyway */
     }
-    this.me = null;
+    this.setMe(null);
     this.go("#/signin");
   }
 

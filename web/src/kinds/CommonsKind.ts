@@ -1,5 +1,4 @@
 import * as THREE from "three";
-import { LabelSprite } from "../scene/LabelSprite";
 import type { KindContext, KindInstance, SpaceKind } from "./SpaceKind";
 
 /**
@@ -9,6 +8,35 @@ import type { KindContext, KindInstance, SpaceKind } from "./SpaceKind";
 export class CommonsKind implements SpaceKind {
   readonly name = "commons";
   readonly title = "Commons";
+
+  /** The welcome board's face: the space's title on a dark panel. */
+  static signTexture(title: string): THREE.CanvasTexture {
+    const canvas = document.createElement("canvas");
+    canvas.width = 1024;
+    canvas.height = 444;
+    const c = canvas.getContext("2d");
+    if (c) {
+      c.fillStyle = "#1e293b";
+      c.fillRect(0, 0, canvas.width, canvas.height);
+      c.fillStyle = "#14b8a6";
+      c.fillRect(64, 150, 90, 90);
+      c.fillStyle = "#ffffff";
+      c.fillRect(96, 164, 26, 62);
+      c.fillRect(78, 182, 62, 26);
+      c.fillStyle = "#f1f5f9";
+      c.font = "600 72px system-ui, sans-serif";
+      c.textBaseline = "middle";
+      let text = title;
+      while (c.measureText(text).width > 760 && text.length > 4) text = `${text.slice(0, -2)}…`;
+      c.fillText(text, 190, 180);
+      c.fillStyle = "#94a3b8";
+      c.font = "400 40px system-ui, sans-serif";
+      c.fillText("medverse · shared space", 192, 262);
+    }
+    const tex = new THREE.CanvasTexture(canvas);
+    tex.colorSpace = THREE.SRGBColorSpace;
+    return tex;
+  }
 
   mount(ctx: KindContext): KindInstance {
     const group = new THREE.Group();
@@ -66,9 +94,12 @@ export class CommonsKind implements SpaceKind {
     const stand = new THREE.Mesh(new THREE.BoxGeometry(0.1, 0.85, 0.1), mat(0x475569));
     stand.position.set(0, 0.425, -7.5);
     group.add(board, frame, stand);
-    const sign = new LabelSprite([ctx.title, "medverse commons"], { lineHeight: 0.32, background: "rgba(0,0,0,0)" });
-    sign.position.set(0, 1.25, -7.44);
-    group.add(sign);
+    const sign = CommonsKind.signTexture(ctx.title);
+    const signMat = new THREE.MeshBasicMaterial({ map: sign, transparent: true });
+    mats.push(signMat);
+    const signMesh = new THREE.Mesh(new THREE.PlaneGeometry(3.0, 1.3), signMat);
+    signMesh.position.set(0, 1.6, -7.465);
+    group.add(signMesh);
 
     ctx.scene.add(group);
     return {

@@ -100,8 +100,9 @@ export class Api {
     return (await this.request<{ space: LobbySpace }>("POST", "/spaces", body)).space;
   }
 
-  async setMemberRole(spaceId: number | string, username: string, role: Role): Promise<void> {
-    await this.request("PUT", `/spaces/${encodeURIComponent(String(spaceId))}/members/${encodeURIComponent(username)}`, { role });
+  /** `space` is the space's name (its URL slug), as the server's routes take it. */
+  async setMemberRole(space: string, username: string, role: Role): Promise<void> {
+    await this.request("PUT", `/spaces/${encodeURIComponent(space)}/members/${encodeURIComponent(username)}`, { role });
   }
 
   async users(): Promise<User[]> {

@@ -143,7 +143,7 @@ export interface WireEvent {
   seq: number;
   name: string;
   data: Record<string, unknown>;
-  actor?: Actor | null;
+  actor?: Actor | number | null;
   cmd?: string | null;
   ts?: number;
 }

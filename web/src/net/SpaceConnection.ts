@@ -61,6 +61,9 @@ export class SpaceConnection {
   welcome: Welcome | null = null;
   /** True once catch-up after the latest hello is complete. */
   synced = false;
+  /** Counters for the test hook and diagnostics. */
+  readonly stats = { posesSent: 0, batchesReceived: 0, reconnects: 0, snapshots: 0, catchUps: 0, resent: 0 };
+  private holdUntil = 0;
 
   private ws: WebSocket | null = null;
   private readonly pending = new Map<string, Pending>();
@@ -131,6 +134,7 @@ export class SpaceConnection {
   sendPose(flags: number, values: ArrayLike<number>): void {
     if (!this.connected || !this.ws || this.ws.bufferedAmount > 64 * 1024) return;
     this.ws.send(this.codec.encode(flags, values));
+    this.stats.posesSent++;
   }
 
   /** Drops the current socket and reconnects at once (used by tests and the "retry" button). */
@@ -151,8 +155,9 @@ export class SpaceConnection {
     this.open();
   }
 
-  /** Test hook: closes the socket as if the network dropped (the client then reconnects). */
-  dropForTest(): void {
+  /** Test hook: closes the socket as if the network dropped; reconnects after `holdMs` at least. */
+  dropForTest(holdMs = 0): void {
+    this.holdUntil = performance.now() + holdMs;
     const ws = this.ws;
     this.ws = null;
     if (ws) ws.close(3000, "test drop");
@@ -182,7 +187,10 @@ export class SpaceConnection {
       if (typeof e.data === "string") this.onText(e.data);
       else if (e.data instanceof ArrayBuffer) {
         const batch = this.codec.decodeBatch(e.data);
-        if (batch) this.events.emit("poses", batch);
+        if (batch) {
+          this.stats.batchesReceived++;
+          this.events.emit("poses", batch);
+        }
       }
     };
     ws.onclose = (e: CloseEvent) => {
@@ -213,7 +221,8 @@ export class SpaceConnection {
     }
     const slow = code === Close.FLOODING ? 4 : 1;
     const exp = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempt) * slow;
-    const delay = Math.min(BACKOFF_MAX_MS * slow, exp * (0.5 + Math.random() * 0.5));
+    const jittered = Math.min(BACKOFF_MAX_MS * slow, exp * (0.5 + Math.random() * 0.5));
+    const delay = Math.max(jittered, this.holdUntil - performance.now());
     this.attempt++;
     this.retryTimer = window.setTimeout(() => {
       this.retryTimer = null;
@@ -238,17 +247,20 @@ export class SpaceConnection {
     }
     switch (msg.type) {
       case Msg.WELCOME:
+        if (this.welcome) this.stats.reconnects++;
         this.welcome = msg as unknown as Welcome;
         this.attempt = 0;
         this.failuresWithoutWelcome = 0;
         this.events.emit("welcome", this.welcome);
         break;
       case Msg.SNAPSHOT:
+        this.stats.snapshots++;
         this.events.emit("snapshot", { seq: Number(msg.seq ?? 0), state: (msg.state ?? {}) as Record<string, unknown> });
         this.onSynced();
         break;
       case Msg.EVENTS: {
         const list = Array.isArray(msg.events) ? (msg.events as WireEvent[]) : [];
+        this.stats.catchUps++;
         for (const ev of list) this.onEvent(ev);
         this.onSynced();
         break;
@@ -302,7 +314,10 @@ export class SpaceConnection {
     this.synced = true;
     this.setStatus("open");
     // Re-send every command that was not acknowledged, with the same id (idempotent retry).
-    for (const p of this.pending.values()) this.sendJson({ type: Msg.COMMAND, id: p.id, name: p.name, args: p.args });
+    for (const p of this.pending.values()) {
+      this.sendJson({ type: Msg.COMMAND, id: p.id, name: p.name, args: p.args });
+      this.stats.resent++;
+    }
     this.events.emit("synced", undefined);
   }
 

@@ -61,7 +61,7 @@ export class Avatar extends THREE.Group {
     this.rayDot.visible = false;
     this.add(this.ray, this.rayDot);
 
-    this.nameTag = new LabelSprite([name, role], { accent: new THREE.Color(colour).getStyle() });
+    this.nameTag = new LabelSprite([name, role], { accent: new THREE.Color(colour).getStyle(), lineHeight: 0.13 });
     this.add(this.nameTag);
   }
 

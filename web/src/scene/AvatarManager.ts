@@ -25,6 +25,8 @@ const _dir = new THREE.Vector3();
  */
 export class AvatarManager {
   private readonly remotes = new Map<number, Remote>();
+  /** Poses of pids not (yet) in the participant list: a pose can arrive before `participant.joined`. */
+  private readonly early = new Map<number, { t: number; flags: number; values: Float32Array }>();
   private readonly group = new THREE.Group();
   private readonly scratch = new Float32Array(Bin.POSE_FLOATS);
   private tickMs = 25;
@@ -66,10 +68,17 @@ export class AvatarManager {
     const avatar = new Avatar(p.pid, p.display_name, role, colourFor(p.user_id));
     avatar.visible = false; // until its first pose arrives
     this.group.add(avatar);
-    this.remotes.set(p.pid, { participant: p, avatar, buffer: new PoseBuffer() });
+    const buffer = new PoseBuffer();
+    const early = this.early.get(p.pid);
+    if (early) {
+      buffer.push(early.t, early.flags, early.values);
+      this.early.delete(p.pid);
+    }
+    this.remotes.set(p.pid, { participant: p, avatar, buffer });
   }
 
   remove(pid: number): void {
+    this.early.delete(pid);
     const r = this.remotes.get(pid);
     if (!r) return;
     r.avatar.dispose();
@@ -90,8 +99,8 @@ export class AvatarManager {
     const t = serverMs + this.offset;
     for (const e of batch.entries) {
       const r = this.remotes.get(e.pid);
-      if (!r) continue;
-      r.buffer.push(t, e.flags, e.values);
+      if (r) r.buffer.push(t, e.flags, e.values);
+      else if (e.pid !== this.myPid) this.early.set(e.pid, { t, flags: e.flags, values: e.values });
     }
   }
 

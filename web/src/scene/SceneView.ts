@@ -17,12 +17,19 @@ export class SceneView {
   readonly floor: THREE.Mesh;
   frames = 0;
   private readonly callbacks = new Set<FrameCallback>();
-  private readonly clock = new THREE.Clock();
+  private readonly timer = new THREE.Timer();
   private readonly resizeObserver: ResizeObserver;
 
+  /** True on a CPU rasteriser (SwiftShader, llvmpipe): render lighter there. */
+  readonly software: boolean;
+  private readonly minFrameMs: number;
+  private lastFrame = -Infinity;
+
   constructor(private readonly container: HTMLElement) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: window.devicePixelRatio < 2, powerPreference: "high-performance" });
-    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio, 2));
+    this.software = SceneView.isSoftwareRenderer();
+    this.minFrameMs = this.software ? 1000 / 30 : 0;
+    this.renderer = new THREE.WebGLRenderer({ antialias: !this.software && window.devicePixelRatio < 2, powerPreference: "high-performance" });
+    this.renderer.setPixelRatio(this.software ? 1 : Math.min(window.devicePixelRatio, 2));
     this.renderer.outputColorSpace = THREE.SRGBColorSpace;
     this.renderer.xr.enabled = true;
     this.renderer.xr.setReferenceSpaceType("local-floor");
@@ -65,6 +72,21 @@ export class SceneView {
     this.renderer.setAnimationLoop((time, frame) => this.tick(time, frame));
   }
 
+  /** Asks a throwaway WebGL context which renderer the browser uses. */
+  static isSoftwareRenderer(): boolean {
+    try {
+      const canvas = document.createElement("canvas");
+      const gl = canvas.getContext("webgl2") ?? canvas.getContext("webgl");
+      if (!gl) return false;
+      const info = gl.getExtension("WEBGL_debug_renderer_info");
+      const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+      gl.getExtension("WEBGL_lose_context")?.loseContext();
+      return /swiftshader|llvmpipe|softpipe|software/i.test(name);
+    } catch {
+      return false;
+    }
+  }
+
   onFrame(cb: FrameCallback): () => void {
     this.callbacks.add(cb);
     return () => this.callbacks.delete(cb);
@@ -90,9 +112,13 @@ export class SceneView {
     this.camera.updateProjectionMatrix();
   }
 
-  private tick(_time: number, frame: XRFrame | undefined): void {
-    const dt = Math.min(0.1, this.clock.getDelta());
-    const t = this.clock.elapsedTime;
+  private tick(time: number, frame: XRFrame | undefined): void {
+    // On a CPU rasteriser, 30 frames a second leave the CPU to the rest of the page.
+    if (!frame && time - this.lastFrame < this.minFrameMs - 2) return;
+    this.lastFrame = time;
+    this.timer.update(time);
+    const dt = Math.min(0.1, this.timer.getDelta());
+    const t = this.timer.getElapsed();
     for (const cb of this.callbacks) cb(dt, t, frame);
     this.renderer.render(this.scene, this.camera);
     this.frames++;
@@ -101,6 +127,7 @@ export class SceneView {
   dispose(): void {
     this.renderer.setAnimationLoop(null);
     this.resizeObserver.disconnect();
+    this.timer.dispose();
     this.callbacks.clear();
     this.scene.traverse((o) => {
       const m = o as THREE.Mesh;

@@ -52,6 +52,19 @@ export class SpaceState {
   locked = false;
   editPolicy: EditPolicy = "instructor";
 
+  /**
+   * The author of an event: protocol.md describes `actor` as {user_id, display_name}; a bare user
+   * id is accepted too (the name then comes from the event data, as chat messages carry it).
+   */
+  static actorOf(actor: unknown, data: Record<string, unknown>): Actor | null {
+    if (actor && typeof actor === "object" && "user_id" in actor) {
+      const a = actor as Actor;
+      return { user_id: Number(a.user_id), display_name: String(a.display_name ?? data.display_name ?? "") };
+    }
+    const id = typeof actor === "number" ? actor : typeof data.user_id === "number" ? data.user_id : null;
+    return id === null ? null : { user_id: id, display_name: String(data.display_name ?? "") };
+  }
+
   /** Normalises an object as the server sends it (missing fields get their defaults). */
   static normaliseObject(raw: Record<string, unknown>): SharedObject {
     const shape = SHAPES.includes(raw.shape as Shape) ? (raw.shape as Shape) : "box";
@@ -96,7 +109,7 @@ export class SpaceState {
           this.chat.push({
             seq: Number(m.seq ?? 0),
             text: String(m.text ?? ""),
-            actor: (m.actor as Actor) ?? null,
+            actor: SpaceState.actorOf(m.actor, m),
             ts: Number(m.ts ?? 0),
           });
         }
@@ -125,7 +138,8 @@ export class SpaceState {
     const d = ev.data ?? {};
     switch (ev.name) {
       case Ev.CHAT_MESSAGE: {
-        const entry: ChatEntry = { seq: ev.seq, text: String(d.text ?? ""), actor: ev.actor ?? null, ts: ev.ts ?? Date.now() / 1000 };
+        const actor = SpaceState.actorOf(ev.actor, d);
+        const entry: ChatEntry = { seq: ev.seq, text: String(d.text ?? ""), actor, ts: Number(d.ts ?? ev.ts ?? Date.now() / 1000) };
         this.chat.push(entry);
         if (this.chat.length > CHAT_KEEP) this.chat.splice(0, this.chat.length - CHAT_KEEP);
         this.events.emit("chat", entry);

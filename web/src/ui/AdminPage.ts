@@ -33,7 +33,7 @@ export class AdminPage implements Page {
         await this.loadUsers();
       },
       h("label", { for: "new-username" }, "Username"),
-      h("input#new-username", { name: "username", required: true, pattern: "[a-z0-9_.-]{2,40}", title: "2-40 lower-case letters, digits, . _ -", autocomplete: "off" }),
+      h("input#new-username", { name: "username", required: true, pattern: "[a-z0-9_.\\-]{2,40}", title: "2-40 lower-case letters, digits, . _ -", autocomplete: "off" }),
       h("label", { for: "new-display" }, "Display name"),
       h("input#new-display", { name: "display_name", required: true, maxlength: "80" }),
       h("label", { for: "new-password" }, "Password"),
@@ -50,7 +50,7 @@ export class AdminPage implements Page {
         await this.loadSpaces();
       },
       h("label", { for: "space-name" }, "Name (URL slug)"),
-      h("input#space-name", { name: "name", required: true, pattern: "[a-z0-9-]{2,40}", title: "2-40 lower-case letters, digits and dashes", autocomplete: "off" }),
+      h("input#space-name", { name: "name", required: true, pattern: "[a-z0-9\\-]{2,40}", title: "2-40 lower-case letters, digits and dashes", autocomplete: "off" }),
       h("label", { for: "space-title" }, "Title"),
       h("input#space-title", { name: "title", maxlength: "120" }),
       h("label", { for: "space-kind" }, "Kind"),
@@ -147,7 +147,7 @@ export class AdminPage implements Page {
       this.spaces = await this.app.api.spaces();
       replace(this.spacesBody, this.spaces.map((s) => h("tr", null, h("td", null, h("a", { href: `#/space/${s.name}` }, s.title || s.name)), h("td", null, s.kind), h("td", null, String(s.online.length)))));
       const keep = this.memberSpace.value;
-      replace(this.memberSpace, this.spaces.map((s) => h("option", { value: String(s.id) }, s.title || s.name)));
+      replace(this.memberSpace, this.spaces.map((s) => h("option", { value: s.name }, s.title || s.name)));
       if (keep) this.memberSpace.value = keep;
     } catch (err) {
       this.app.toaster.show(`Spaces: ${err instanceof Error ? err.message : String(err)}`, "error");

@@ -1,4 +1,5 @@
 import { h } from "./dom";
+import { icon } from "./icons";
 
 const SHORTCUTS: [string, string][] = [
   ["Drag / one finger", "Orbit the view"],
@@ -27,7 +28,7 @@ export class HelpOverlay {
       h(
         "div.overlay-card",
         null,
-        h("div.card-head", null, h("h2#help-title", null, "Controls"), h("button.icon-btn", { type: "button", "aria-label": "Close help", onclick: () => this.hide() }, "✕")),
+        h("div.card-head", null, h("h2#help-title", null, "Controls"), h("button.icon-btn", { type: "button", "aria-label": "Close help", onclick: () => this.hide() }, icon("remove", 16))),
         h("dl.shortcuts", null, SHORTCUTS.map(([k, d]) => [h("dt", null, h("kbd", null, k)), h("dd", null, d)])),
         h("p.muted.small", null, "In VR: point with a controller; hold the trigger on an object to grab and move it (if you may edit)."),
       ),

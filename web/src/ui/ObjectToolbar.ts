@@ -2,6 +2,7 @@ import type { TransformControlsMode } from "three/examples/jsm/controls/Transfor
 import { SHAPES } from "../net/Protocol";
 import type { Shape, SharedObject } from "../net/Protocol";
 import { h } from "./dom";
+import { icon } from "./icons";
 
 export interface ObjectToolbarActions {
   place(shape: Shape, label: string, color: string): void;
@@ -12,7 +13,6 @@ export interface ObjectToolbarActions {
   deselect(): void;
 }
 
-const ICONS: Record<Shape, string> = { box: "■", sphere: "●", cylinder: "▮", cone: "▲", pin: "📍" };
 const MODES: [TransformControlsMode, string, string][] = [
   ["translate", "Move", "1"],
   ["rotate", "Rotate", "2"],
@@ -41,7 +41,7 @@ export class ObjectToolbar {
       h(
         "button.tool-btn",
         { type: "button", "data-shape": shape, "aria-label": `Place a ${shape}`, title: `Place a ${shape} in front of you`, onclick: () => this.actions.place(shape, this.labelInput.value.trim(), this.colorInput.value) },
-        h("span.tool-icon", { "aria-hidden": "true" }, ICONS[shape]),
+        h("span.tool-icon", null, icon(shape, 20)),
         h("span.tool-name", null, shape),
       ),
     );
@@ -78,7 +78,7 @@ export class ObjectToolbar {
     this.selection = h(
       "div.tool-selection#selection",
       { hidden: true },
-      h("div.sel-head", null, this.selTitle, h("button.icon-btn", { type: "button", "aria-label": "Deselect", title: "Deselect (Esc)", onclick: () => this.actions.deselect() }, "✕")),
+      h("div.sel-head", null, this.selTitle, h("button.icon-btn", { type: "button", "aria-label": "Deselect", title: "Deselect (Esc)", onclick: () => this.actions.deselect() }, icon("remove", 16))),
       modeRow,
       labelForm,
       h("div.sel-row", null, this.selColor, del),
@@ -102,7 +102,7 @@ export class ObjectToolbar {
     this.labelInput.disabled = !can;
     this.colorInput.disabled = !can;
     this.note.hidden = can;
-    this.note.textContent = can ? "" : `🔒 ${why}`;
+    this.note.replaceChildren(...(can ? [] : [icon("lock", 14), document.createTextNode(` ${why}`)]));
     for (const el of this.editOnly) el.hidden = !can;
   }
 

@@ -1,6 +1,7 @@
 import type { EditPolicy, Participant, Role } from "../net/Protocol";
 import { ROLES } from "../net/Protocol";
 import { ROLE_LABEL, colourFor, h, replace } from "./dom";
+import { icon } from "./icons";
 
 export interface ParticipantActions {
   mute(userId: number, muted: boolean): void;
@@ -51,7 +52,8 @@ export class ParticipantPanel {
         h(
           "button.btn.btn-small#lock-space",
           { type: "button", "aria-pressed": String(this.locked), onclick: () => this.actions.lock(!this.locked), title: this.locked ? "Let members back in" : "Only instructors may enter while locked" },
-          this.locked ? "🔒 Unlock space" : "🔓 Lock space",
+          icon(this.locked ? "unlock" : "lock", 16),
+          this.locked ? "Unlock space" : "Lock space",
         ),
         h(
           "label.toggle",
@@ -63,7 +65,7 @@ export class ParticipantPanel {
     } else {
       replace(
         this.spaceControls,
-        h("p.muted.small#space-status", null, this.locked ? "🔒 Locked · " : "", this.policy === "participant" ? "Everyone may edit objects" : "Only instructors edit objects"),
+        h("p.muted.small#space-status", null, this.locked ? [icon("lock", 14), " Locked · "] : "", this.policy === "participant" ? "Everyone may edit objects" : "Only instructors edit objects"),
       );
     }
     replace(
@@ -78,21 +80,21 @@ export class ParticipantPanel {
                 h(
                   "button.icon-btn.mute-btn",
                   { type: "button", "aria-label": `${p.muted ? "Unmute" : "Mute"} ${p.display_name}`, title: p.muted ? "Allow chat again" : "Mute chat", "aria-pressed": String(p.muted), onclick: () => this.actions.mute(p.user_id, !p.muted) },
-                  p.muted ? "🔈" : "🔇",
+                  icon(p.muted ? "unmute" : "mute", 16),
                 ),
                 h(
                   "select.role-select",
                   { "aria-label": `Role of ${p.display_name}`, onchange: (e: Event) => this.actions.setRole(p.user_id, (e.target as HTMLSelectElement).value as Role) },
                   ROLES.map((r) => h("option", { value: r, selected: r === p.role }, ROLE_LABEL[r])),
                 ),
-                h("button.icon-btn.remove-btn", { type: "button", "aria-label": `Remove ${p.display_name}`, title: "Remove from the space", onclick: () => this.actions.remove(p.user_id, p.display_name) }, "✕"),
+                h("button.icon-btn.remove-btn", { type: "button", "aria-label": `Remove ${p.display_name}`, title: "Remove from the space", onclick: () => this.actions.remove(p.user_id, p.display_name) }, icon("remove", 16)),
               )
             : null;
         return h(
           "li.person",
           { "data-pid": String(p.pid), "data-user": String(p.user_id), class: me ? "me" : "" },
           h("span.dot", { style: { background: colourFor(p.user_id) }, "aria-hidden": "true" }),
-          h("span.person-name", null, p.display_name, me ? h("span.muted", null, " (you)") : null, p.muted ? h("span.muted-flag", { title: "chat muted", "aria-label": "chat muted" }, " 🔇") : null),
+          h("span.person-name", null, p.display_name, me ? h("span.muted", null, " (you)") : null, p.muted ? h("span.muted-flag", { title: "chat muted", role: "img", "aria-label": "chat muted" }, icon("mute", 14)) : null),
           h("span.role-tag", { class: `role-${p.role}` }, ROLE_LABEL[p.role] ?? p.role),
           controls,
         );

@@ -46,7 +46,7 @@ export class SignInPage implements Page {
     this.submit.textContent = "Signing in…";
     try {
       const user = await this.app.api.login(this.username.value.trim(), this.password.value);
-      this.app.me = user;
+      this.app.setMe(user);
       this.app.go(this.next || "#/lobby");
     } catch (err) {
       this.error.textContent =

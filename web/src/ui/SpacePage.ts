@@ -21,6 +21,7 @@ import { ObjectToolbar } from "./ObjectToolbar";
 import type { Page } from "./Page";
 import { ParticipantPanel } from "./ParticipantPanel";
 import { ROLE_LABEL, h } from "./dom";
+import { icon } from "./icons";
 
 const _headPos = new THREE.Vector3();
 const _headQuat = new THREE.Quaternion();
@@ -66,6 +67,7 @@ export class SpacePage implements Page {
   private myRole: Role = "observer";
   private hasState = false;
   private poseTimer: number | null = null;
+  private poseCount = 0;
   private readonly pose = new Float32Array(Bin.POSE_FLOATS);
   private grabbed: { id: string; controller: THREE.Group } | null = null;
   private readonly unsubscribe: (() => void)[] = [];
@@ -121,7 +123,7 @@ export class SpacePage implements Page {
         h(
           "details",
           null,
-          h("summary", { "aria-label": "About medverse" }, "medverse"),
+          h("summary", { "aria-label": "About medverse" }, icon("info", 14), " medverse"),
           h(
             "div.about-card",
             null,
@@ -138,11 +140,11 @@ export class SpacePage implements Page {
       h(
         "header.space-bar",
         null,
-        h("a.btn.btn-ghost.back-link", { href: "#/lobby", "aria-label": "Back to the lobby", title: "Back to the lobby" }, "← Lobby"),
+        h("a.btn.btn-ghost.back-link", { href: "#/lobby", "aria-label": "Back to the lobby", title: "Back to the lobby" }, icon("back", 16), "Lobby"),
         h("div.space-heading", null, this.titleEl, this.roleEl, this.statusDot),
         h("div.header-spacer"),
         this.vrSlot,
-        h("button.btn.btn-ghost#help-button", { type: "button", "aria-label": "Show controls and shortcuts", title: "Controls (?)", onclick: () => this.help.toggle() }, "?"),
+        h("button.btn.btn-ghost#help-button", { type: "button", "aria-label": "Show controls and shortcuts", title: "Controls (?)", onclick: () => this.help.toggle() }, icon("help", 20)),
       ),
       h("div.space-main", null, this.viewport, h("aside.sidebar", { "aria-label": "People and chat" }, this.people.el, this.chat.el)),
     );
@@ -305,6 +307,7 @@ export class SpacePage implements Page {
     document.title = `${w.space.title || w.space.name} · medverse`;
     this.setMyRole(w.you.role, true);
     if (first && this.view) {
+      this.placeCamera(w.you.pid);
       const kind = KindRegistry.get(w.space.kind);
       this.kind = kind.mount({
         view: this.view,
@@ -317,10 +320,44 @@ export class SpacePage implements Page {
     }
   }
 
+  /** Where the camera starts: where it was before a reload, else a spot on a ring around the centre. */
+  private placeCamera(pid: number): void {
+    const controls = this.controls;
+    const cam = this.view?.camera;
+    if (!controls || !cam) return;
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(this.cameraKey) ?? "null") as { p: number[]; t: number[] } | null;
+      if (saved && saved.p.length === 3 && saved.t.length === 3 && [...saved.p, ...saved.t].every(Number.isFinite)) {
+        cam.position.fromArray(saved.p);
+        controls.orbit.target.fromArray(saved.t);
+        controls.orbit.update();
+        return;
+      }
+    } catch {
+      /* no saved view */
+    }
+    const a = (pid * 2.39996) % (Math.PI * 2);
+    cam.position.set(Math.sin(a) * 5.5, 1.65, Math.cos(a) * 5.5);
+    controls.orbit.target.set(0, 1.0, 0);
+    controls.orbit.update();
+  }
+
+  private get cameraKey(): string {
+    return `medverse.camera.${this.spaceName}`;
+  }
+
+  private saveCamera(): void {
+    const cam = this.view?.camera;
+    const controls = this.controls;
+    if (!cam || !controls || this.view?.renderer.xr.isPresenting) return;
+    const r = (v: THREE.Vector3): number[] => v.toArray().map((x) => Math.round(x * 1000) / 1000);
+    sessionStorage.setItem(this.cameraKey, JSON.stringify({ p: r(cam.position), t: r(controls.orbit.target) }));
+  }
+
   private onEnded(code: number, reason: string): void {
     this.stopPoses();
     if (code === Close.UNAUTHENTICATED) {
-      this.app.me = null;
+      this.app.setMe(null);
       this.app.flash("Please sign in again.", "info");
       this.app.go(`#/signin?next=${encodeURIComponent(`#/space/${this.spaceName}`)}`);
     } else if (code === Close.NO_SUCH_SPACE) {
@@ -480,6 +517,7 @@ export class SpacePage implements Page {
       }
     }
     this.connection.sendPose(flags, out);
+    if (++this.poseCount % 40 === 0) this.saveCamera();
   }
 
   // ---- keyboard -----------------------------------------------------------------------------
@@ -540,6 +578,17 @@ export class SpacePage implements Page {
     };
   }
 
+  /** Used by TestHook only: an object's centre in client pixels (null when unknown or behind). */
+  screenOf(id: string): { x: number; y: number } | null {
+    const v = this.objects?.views.get(id);
+    const view = this.view;
+    if (!v || !view) return null;
+    const p = new THREE.Box3().setFromObject(v.mesh).getCenter(new THREE.Vector3()).project(view.camera);
+    if (p.z > 1) return null;
+    const r = view.renderer.domElement.getBoundingClientRect();
+    return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
+  }
+
   /** Used by TestHook only: the camera position (the own head on desktop). */
   cameraPosition(): [number, number, number] {
     const p = this.view?.camera.position;
@@ -547,6 +596,7 @@ export class SpacePage implements Page {
   }
 
   dispose(): void {
+    this.saveCamera();
     window.removeEventListener("keydown", this.onKey);
     this.stopPoses();
     this.unsubscribe.forEach((u) => u());

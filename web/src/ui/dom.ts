@@ -9,8 +9,15 @@ type Children = (Child | Children)[];
 
 /** Creates an element. `tag` may carry classes and an id: "div.panel.chat#chat". */
 export function h<S extends string>(tag: S, attrs: Attrs | null = null, ...children: Children): ElementOf<S> {
-  const [head, ...classes] = tag.split(".");
-  const [name, id] = head.split("#");
+  const hash = tag.indexOf("#");
+  let id = "";
+  let rest: string = tag;
+  if (hash >= 0) {
+    const end = tag.indexOf(".", hash);
+    id = tag.slice(hash + 1, end < 0 ? undefined : end);
+    rest = tag.slice(0, hash) + (end < 0 ? "" : tag.slice(end));
+  }
+  const [name, ...classes] = rest.split(".");
   const el = document.createElement(name) as ElementOf<S>;
   if (id) el.id = id;
   for (const c of classes) if (c) el.classList.add(c);
@@ -59,7 +66,7 @@ export function clock(ts: number): string {
 /** A stable pleasant colour for an id (avatars, participant dots). */
 export function colourFor(id: number): string {
   const hue = (id * 137.508) % 360;
-  return `hsl(${hue.toFixed(0)} 65% 58%)`;
+  return `hsl(${hue.toFixed(0)}, 65%, 58%)`;
 }
 
 export const ROLE_LABEL: Record<string, string> = {

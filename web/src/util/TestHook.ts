@@ -20,6 +20,7 @@ export class TestHook {
       connected: () => page.connection.connected,
       status: () => page.connection.status,
       pending: () => page.connection.pendingCount,
+      stats: () => ({ ...page.connection.stats }),
       frames: () => page.debugInfo().frames,
       vrReason: () => page.debugInfo().vrReason,
       camera: () => page.cameraPosition(),
@@ -30,7 +31,9 @@ export class TestHook {
           (err: { code?: string; message?: string }) => ({ ok: false, code: err.code ?? "error", message: err.message ?? String(err) }),
         ),
       /** Drops the socket as a network failure would (the client reconnects by itself). */
-      dropConnection: () => page.connection.dropForTest(),
+      dropConnection: (holdMs = 0) => page.connection.dropForTest(holdMs),
+      /** Where an object is on screen (client pixels), to click it like a user. */
+      screenOf: (id: string) => page.screenOf(id),
     };
     (window as unknown as { __medverse?: unknown }).__medverse = api;
   }

@@ -1,5 +1,6 @@
 import type * as THREE from "three";
 import { h } from "../ui/dom";
+import { icon } from "../ui/icons";
 
 export const VR_NEEDS_SECURE = "VR needs HTTPS or localhost";
 export const VR_NO_HEADSET = "no headset found";
@@ -26,7 +27,7 @@ export class VRButton {
   ) {
     this.label = h("span.vr-label", null, "Enter VR");
     this.note = h("span.vr-reason");
-    this.el = h("button.btn.btn-vr#enter-vr", { type: "button", disabled: true, onclick: () => void this.toggle() }, h("span.vr-icon", { "aria-hidden": "true" }, "🥽"), this.label, this.note);
+    this.el = h("button.btn.btn-vr#enter-vr", { type: "button", disabled: true, onclick: () => void this.toggle() }, icon("vr", 20), this.label, this.note);
     this.setUnavailable("checking…");
     navigator.xr?.addEventListener("devicechange", this.onDeviceChange);
     void this.check();

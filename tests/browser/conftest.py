@@ -1,0 +1,134 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright (sync API) against the real server.
+
+Each `people` call opens a new browser context (one user: own cookies, own page), signs in
+through the sign-in form and can enter a space. Console errors and uncaught page errors fail the
+test unless the test expects them (a server restart makes the browser log failed reconnects).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    # several pages share two cores: keep background pages rendering and their timers running
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
+VIEWPORT = {"width": 960, "height": 600}
+SPACE = "commons-demo"
+
+
+class Person:
+    """One signed-in user in their own browser context."""
+
+    def __init__(self, context: Any, base_url: str, username: str, password: str) -> None:
+        self.context = context
+        self.base_url = base_url
+        self.username = username
+        self.password = password
+        self.page = context.new_page()
+        self.console_errors: list[str] = []
+        self.expect_console_errors = False
+        self.dialogs_accept = True
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", lambda e: self.console_errors.append(f"page error: {e}"))
+        self.page.on("dialog", lambda d: d.accept() if self.dialogs_accept else d.dismiss())
+
+    def _on_console(self, msg: Any) -> None:
+        if msg.type == "error":
+            self.console_errors.append(msg.text)
+
+    # --- navigation -----------------------------------------------------------------------
+    def sign_in(self) -> "Person":
+        self.page.goto(self.base_url + "/")
+        self.page.fill("#username", self.username)
+        self.page.fill("#password", self.password)
+        self.page.click("form.signin-card button[type=submit]")
+        self.page.wait_for_selector(".page-lobby")
+        return self
+
+    def enter(self, space: str = SPACE, timeout: float = 20_000) -> "Person":
+        self.page.goto(f"{self.base_url}/#/space/{space}")
+        self.wait("window.__medverse && __medverse.space() === %s && __medverse.connected()" % json.dumps(space), timeout)
+        return self
+
+    # --- the test hook (window.__medverse) ------------------------------------------------
+    def hook(self, expr: str, arg: Any = None) -> Any:
+        if arg is None:
+            return self.page.evaluate(f"() => window.__medverse.{expr}")
+        return self.page.evaluate(f"(arg) => window.__medverse.{expr}", arg)
+
+    def command(self, name: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Sends a command exactly as the UI does; returns {ok, seq} or {ok: False, code, message}."""
+        return dict(self.page.evaluate("([n, a]) => window.__medverse.command(n, a)", [name, args]))
+
+    def wait(self, js_condition: str, timeout: float = 10_000, arg: Any = None) -> Any:
+        return self.page.wait_for_function(f"(arg) => {js_condition}", arg=arg, timeout=timeout)
+
+    def objects(self) -> dict[str, dict[str, Any]]:
+        return {o["id"]: o for o in self.hook("objects()")}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium, or scripts/test.sh)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+PeopleFactory = Callable[..., Person]
+
+
+def _people(browser: Any, base_url_of: Callable[[], str], credentials: dict[str, str]) -> Iterator[PeopleFactory]:
+    made: list[Person] = []
+
+    def make(username: str, *, enter: bool = True, viewport: dict[str, int] | None = None) -> Person:
+        context = browser.new_context(viewport=viewport or VIEWPORT)
+        person = Person(context, base_url_of(), username, credentials[username])
+        made.append(person)
+        person.sign_in()
+        if enter:
+            person.enter()
+        return person
+
+    yield make
+    errors = {p.username: p.console_errors for p in made if p.console_errors and not p.expect_console_errors}
+    for p in made:
+        p.context.close()
+    assert not errors, f"console errors in the page: {errors}"
+
+
+@pytest.fixture
+def people(browser: Any, live_server: Any) -> Iterator[PeopleFactory]:
+    """Signed-in users on the session's demo server (one browser context each)."""
+    yield from _people(browser, lambda: live_server.url, live_server.credentials)
+
+
+@pytest.fixture
+def own_server(fresh_server: Any) -> Any:
+    """A demo server of the test's own (started), for tests that restart it."""
+    return fresh_server.start()
+
+
+@pytest.fixture
+def own_people(browser: Any, own_server: Any) -> Iterator[PeopleFactory]:
+    yield from _people(browser, lambda: own_server.url, own_server.credentials)
