@@ -93,8 +93,8 @@ def load_reference_body(folder: str | Path | None = None, *, triangle_budget: in
     parts = _align_skin(parts)
     total = sum(len(f) for _, _, f in parts)
     structures: list[StructureMesh] = []
-    for label, (name, v_gltf, f) in enumerate(parts, start=1):
-        mesh = Mesh(gltf_to_lps_mm(v_gltf).astype(np.float32), f.astype(np.uint32))
+    for label, (name, v_gltf, tris) in enumerate(parts, start=1):
+        mesh = Mesh(gltf_to_lps_mm(v_gltf).astype(np.float32), tris.astype(np.uint32))
         raw = mesh.n_triangles
         if total > triangle_budget:
             mesh = decimate(mesh, max(200, int(triangle_budget * raw / total)))

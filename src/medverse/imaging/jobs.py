@@ -405,8 +405,9 @@ def import_study(
                           **{k: round(v, 3) for k, v in scene.timings_s.items()}},
             "files": list(STUDY_FILES) + (["originals/"] if keep_originals else []),
         }
-        manifest["timings_s"]["write"] = round(time.perf_counter() - t0, 3)
-        manifest["timings_s"]["total"] = round(time.perf_counter() - started, 3)
+        timings: dict[str, float] = manifest["timings_s"]  # type: ignore[assignment]
+        timings["write"] = round(time.perf_counter() - t0, 3)
+        timings["total"] = round(time.perf_counter() - started, 3)
         (tmp / "study.json").write_text(json.dumps(manifest, indent=1, default=str))
         ctx.progress(1.0)
         ctx.check_cancelled()

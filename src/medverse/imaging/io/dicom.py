@@ -530,7 +530,7 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
         if np.max(np.linalg.norm(predicted - pos, axis=1)) > max(0.05, 0.02 * step):
             raise InvalidStudy("slice positions must lie on a straight line (got positions that "
                                "wander off it by more than 0.05 mm)")
-        tilt = float(np.degrees(np.arccos(min(1.0, 1.0 / np.linalg.norm(along)))))
+        tilt = float(np.degrees(np.arccos(min(1.0, 1.0 / float(np.linalg.norm(along))))))
         if tilt > 0.01:
             quirks.append(f"gantry tilt {tilt:.2f} deg carried by a sheared affine")
     else:
