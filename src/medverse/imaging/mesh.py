@@ -143,20 +143,20 @@ def taubin_smooth(mesh: Mesh, iterations: int = 5, lam: float = 0.5, mu: float =
     """Taubin's lambda/mu smoothing (umbrella operator), which smooths without shrinking."""
     if iterations <= 0 or mesh.n_triangles == 0:
         return mesh
+    sparse = optional_import("scipy.sparse", "imaging")
     v = mesh.vertices.astype(np.float64)
     f = mesh.faces.astype(np.int64)
-    edges = np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
-    edges = np.concatenate([edges, edges[:, ::-1]])
-    degree = np.bincount(edges[:, 0], minlength=len(v)).astype(np.float64)
+    n = len(v)
+    rows = np.concatenate([f[:, 0], f[:, 1], f[:, 2], f[:, 1], f[:, 2], f[:, 0]])
+    cols = np.concatenate([f[:, 1], f[:, 2], f[:, 0], f[:, 0], f[:, 1], f[:, 2]])
+    adjacency = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    adjacency.data[:] = 1.0  # an edge shared by two faces counts once
+    degree = np.asarray(adjacency.sum(axis=1)).ravel()
     degree[degree == 0] = 1.0
+    umbrella = sparse.diags(1.0 / degree) @ adjacency  # row-normalised: neighbour average
     for _ in range(iterations):
         for factor in (lam, mu):
-            avg = np.zeros_like(v)
-            for axis in range(3):
-                avg[:, axis] = np.bincount(edges[:, 0], weights=v[edges[:, 1], axis],
-                                           minlength=len(v))
-            avg /= degree[:, None]
-            v = v + factor * (avg - v)
+            v = v + factor * (umbrella @ v - v)
     return Mesh(v.astype(np.float32), mesh.faces, None)
 
 
