@@ -59,7 +59,7 @@ def _ptx_side(vol: float, sev: float, open_: float, vent: float, seal: float, dt
         vmax = (1200.0 if open_ > 0.5 else 2000.0) * sev
         entering = not (open_ > 0.5 and seal > 0.5)
         if entering:
-            vol += 8.0 * sev * max(1.0 - vol / vmax, 0.0) * dt_s
+            vol += 5.0 * sev * max(1.0 - vol / vmax, 0.0) * dt_s
     if vent > 0.5 or (open_ > 0.5 and seal > 0.5):
         vol -= vol * min(dt_s / 25.0, 1.0)
     return max(vol, 0.0)
@@ -94,22 +94,22 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     f_r = min(s[L.V_PTX_R] / 1500.0, 1.0)
     ppl = 0.0  # tension adds intrathoracic pressure; an open chest equalises with the air
     if inp[L.I_PTX_L_OPEN] < 0.5:
-        ppl += s[L.V_PTX_L] / 100.0
+        ppl += s[L.V_PTX_L] / 80.0
     if inp[L.I_PTX_R_OPEN] < 0.5:
-        ppl += s[L.V_PTX_R] / 100.0
-    x[L.X_P_THORAX] = 0.7356 * 0.6 * ppl + 0.7356 * 0.4 * s[L.P_AW]
+        ppl += s[L.V_PTX_R] / 80.0
+    x[L.X_P_THORAX] = 0.7356 * ppl + 0.7356 * 0.4 * s[L.P_AW]
 
     # circulation
-    r_art = p[L.P_R_ART] * s[L.SVR_FAC] * (1.0 + 1.2 * alpha) * (1.0 - 0.6 * m) * (1.0 - 0.5 * sep)
-    x[L.X_R_ART_EFF] = r_art * (1.0 - 0.1 * e_op)
+    r_art = p[L.P_R_ART] * s[L.SVR_FAC] * (1.0 + 1.6 * alpha) * (1.0 - 0.6 * m) * (1.0 - 0.5 * sep)
+    x[L.X_R_ART_EFF] = r_art * (1.0 - 0.2 * e_op)
     ph = x[L.X_PH]
     f_acid = 1.0 if ph >= 7.2 else max(0.3, 1.0 - 1.5 * (7.2 - ph))
     f_myo = min(1.0, s[L.M_MYO] / 0.5)
-    inot = s[L.EMAX_FAC] * (1.0 + 0.8 * beta1) * f_acid * max(f_myo, 0.2)
-    x[L.X_EMAX_LV_EFF] = max(p[L.P_E_LV_MAX] * inot, 1.5 * p[L.P_E_LV_MIN])
-    x[L.X_EMAX_RV_EFF] = max(p[L.P_E_RV_MAX] * inot, 1.5 * p[L.P_E_RV_MIN])
+    inot = s[L.EMAX_FAC] * (1.0 + 1.2 * beta1) * f_acid * max(f_myo, 0.2)
+    x[L.X_EMAX_LV_EFF] = max(p[L.P_E_LV_MAX] * inot, 0.05 * p[L.P_E_LV_MAX])
+    x[L.X_EMAX_RV_EFF] = max(p[L.P_E_RV_MAX] * inot, 0.05 * p[L.P_E_RV_MAX])
     x[L.X_VU_SV_EFF] = p[L.P_VU_SV] + s[L.VU_DELTA] + (800.0 * m + 400.0 * sep - 300.0 * alpha) * bvs
-    hr = p[L.P_HR0] * (1.0 + s[L.HR_VAGAL] + s[L.HR_SYMP]) * (1.0 + 0.6 * beta1) * (1.0 - 0.1 * e_op)
+    hr = p[L.P_HR0] * (1.0 + s[L.HR_VAGAL] + s[L.HR_SYMP]) * (1.0 + 1.3 * beta1) * (1.0 - 0.25 * e_op)
     hr += 8.0 * (s[L.T_CORE] - 37.0)
     if s[L.M_MYO] < 0.3:
         hr *= max(s[L.M_MYO] / 0.3, 0.2)
@@ -133,7 +133,7 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     x[L.X_OBSTRUCT_G] = g_obs
     r = (r_lower + r_upper) / max(g_obs, 1e-5)
     c = p[L.P_C_RS] * (1.0 + 0.3 * copd) * max(1.0 - 0.5 * f_l - 0.5 * f_r, 0.08)
-    shunt = p[L.P_SHUNT0] + 0.08 * copd + 0.2 * asth + 0.15 * m + 0.25 * (f_l + f_r)
+    shunt = p[L.P_SHUNT0] + 0.08 * copd + 0.3 * asth + 0.15 * m + 0.25 * (f_l + f_r)
     if airway > 2.5:  # mainstem intubation ventilates one lung
         c *= 0.5
         shunt += 0.25
@@ -151,8 +151,8 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     # ventilatory drive -> rate and effort (the brainstem needs perfusion)
     f_cer = min(max((map_mmhg - 20.0) / 25.0, 0.0), 1.0)
     d = max(s[L.DRIVE], 0.0) * (1.0 - min(inp[L.I_APNEA], 1.0)) * f_cer
-    x[L.X_RR_TARGET] = min(p[L.P_RR0] * d**0.6 * (1.0 - 0.97 * e_op), 60.0)
-    x[L.X_PMUS_TARGET] = p[L.P_PMUS0] * d**0.4 * (1.0 - 0.3 * e_op)
+    x[L.X_RR_TARGET] = min(p[L.P_RR0] * d**0.75 * (1.0 - 0.97 * e_op), 60.0)
+    x[L.X_PMUS_TARGET] = p[L.P_PMUS0] * d**0.25 * (1.0 - 0.3 * e_op)
 
     leak = (25.0 * m + 8.0 * sep) * bvs
     return leak, sep, beta1, beta2

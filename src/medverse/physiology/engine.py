@@ -56,7 +56,7 @@ def _slow_step(s, x, inp, p, rng, i: int, dt_s: float) -> None:  # type: ignore[
     chemo = chemoreflex_slow(s, x, p, map_mmhg, dt_s)
     # cerebral ischaemic response: intense sympathetic drive when MAP falls below ~45 mmHg
     cns = min(max((45.0 - map_mmhg) / 40.0, 0.0), 0.5)
-    baroreflex_slow(s, x, p, chemo + cns, dt_s)
+    baroreflex_slow(s, x, p, chemo + cns, blood_volume(s) / p[L.P_BV0], dt_s)
     arrest_slow(s, x, inp, p, rng, 2 * i, map_mmhg, cvp, beta1, dt_s)
     s[L.P_AO_AVG] = 0.0
     s[L.P_SC_AVG] = 0.0

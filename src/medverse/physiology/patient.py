@@ -135,10 +135,10 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     age_stiff = 1.0 + 0.01 * max(pt.age_yr - 44.0, 0.0) - 0.005 * max(44.0 - pt.age_yr, 0.0)
 
     p[L.P_E_LV_MAX] = 2.1 / k
-    p[L.P_E_LV_MIN] = 0.030 / k
+    p[L.P_E_LV_MIN] = 0.22  # exponential EDPVR: P0 (mmHg) of P = P0 (exp(k (V - V0)) - 1)
     p[L.P_V0_LV] = 10.0 * k
     p[L.P_E_RV_MAX] = 0.55 / k
-    p[L.P_E_RV_MIN] = 0.030 / k
+    p[L.P_E_RV_MIN] = 0.45
     p[L.P_V0_RV] = 10.0 * k
     p[L.P_E_LA] = 0.17 / k
     p[L.P_VU_LA] = 30.0 * k
@@ -148,8 +148,8 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     p[L.P_VU_AO] = 590.0 * k
     p[L.P_C_SC] = 3.0 * k
     p[L.P_VU_SC] = 310.0 * k
-    p[L.P_C_SV] = 80.0 * k
-    p[L.P_VU_SV] = 2650.0 * k
+    p[L.P_C_SV] = 130.0 * k
+    p[L.P_VU_SV] = 2400.0 * k
     p[L.P_C_VC] = 12.0 * k
     p[L.P_VU_VC] = 100.0 * k
     p[L.P_C_PA] = 4.0 * k
@@ -168,7 +168,7 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     p[L.P_R_CAP] = 16.0 / co_ml_s
     p[L.P_R_VEN] = 4.0 / co_ml_s
     p[L.P_R_VC] = 1.0 / co_ml_s
-    p[L.P_R_PA] = 10.0 / co_ml_s
+    p[L.P_R_PA] = 9.0 / co_ml_s
     p[L.P_R_PC] = 3.0 / co_ml_s
     p[L.P_R_PVLA] = 1.0 / co_ml_s
     p[L.P_HR0] = pt.heart_rate_bpm
@@ -178,7 +178,7 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     p[L.P_G_HR_S] = 0.75
     p[L.P_G_EMAX] = 0.35
     p[L.P_G_SVR] = 0.45
-    p[L.P_G_VU] = 700.0 * k
+    p[L.P_G_VU] = 1200.0 * k
     p[L.P_TAU_HR_V] = 1.5
     p[L.P_TAU_HR_S] = 8.0
     p[L.P_TAU_EMAX] = 8.0
@@ -198,7 +198,7 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     p[L.P_G_CO2] = 0.25
     p[L.P_G_O2] = 1.0
     p[L.P_G_H] = 1.2
-    p[L.P_G_BP] = 1.5
+    p[L.P_G_BP] = 6.0
     # metabolism, blood, fluids
     p[L.P_VO2_0] = 250.0 * wk
     p[L.P_RQ] = 0.8

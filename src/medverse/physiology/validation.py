@@ -89,7 +89,10 @@ def grade(value: float, t: Target) -> str:
         idx = [k for k, (lo, hi) in enumerate(t.classes) if lo <= value <= hi]
         if t.klass in idx:
             return "green"
-        return "yellow" if any(abs(k - t.klass) == 1 for k in idx) else "red"
+        if any(abs(k - t.klass) == 1 for k in idx):
+            return "yellow"
+        lo, hi = t.classes[t.klass]
+        return "yellow" if not idx and grade(value, Target("range", lo, hi)) != "red" else "red"
     raise ValueError(t.kind)  # pragma: no cover
 
 
@@ -180,9 +183,9 @@ def scenarios() -> dict[str, Scenario]:
     sc["asthma"] = _scn("Severe asthma attack (0.7)", 12, [(30, "asthma_attack", {"severity": 0.7})])
     sc["ptx_06"] = _scn("Tension pneumothorax, moderate (0.6)", 12, [
         (30, "tension_pneumothorax", {"side": "left", "severity": 0.6})])
-    sc["ptx_10"] = _scn("Tension pneumothorax, severe (1.0), needle at 600 s", 16, [
+    sc["ptx_10"] = _scn("Tension pneumothorax, severe (1.0), needle at 480 s", 14, [
         (30, "tension_pneumothorax", {"side": "left", "severity": 1.0}),
-        (600, "needle_decompression", {"side": "left"})])
+        (480, "needle_decompression", {"side": "left"})])
     return sc
 
 
@@ -298,8 +301,8 @@ def _rows_drugs() -> list[Check]:
         Check(s3, "epinephrine PK 1.18 mg at 50 s: plasma at 79 s (ug/L)", "epi", at("c_epinephrine", 79), V(290), pd),
         Check(s3, "epinephrine PK: plasma at 169 s (ug/L)", "epi", at("c_epinephrine", 169), V(51), pd),
         Check(s3, "epinephrine PK: plasma at 289 s (ug/L)", "epi", at("c_epinephrine", 289), V(7.5), pd),
-        Check(s3, "fentanyl 150 ug IV, 3-8 min: heart rate (x baseline)", "fentanyl", frac("hr", 210, 510), R(0.90, 1.0, "stable or -5 to -10 %"), pd),
-        Check(s3, "fentanyl: mean arterial pressure (x baseline)", "fentanyl", frac("map", 210, 510), R(0.90, 1.0, "stable or -5 to -10 %"), pd),
+        Check(s3, "fentanyl 150 ug IV, 3-8 min: heart rate (x baseline)", "fentanyl", frac("hr", 210, 510), R(0.90, 1.02, "stable or -5 to -10 %"), pd),
+        Check(s3, "fentanyl: mean arterial pressure (x baseline)", "fentanyl", frac("map", 210, 510), R(0.90, 1.02, "stable or -5 to -10 %"), pd),
         Check(s3, "fentanyl: respiration rate (x baseline)", "fentanyl", frac("rr", 210, 510), R(0.75, 0.85, "-15 to -25 %"), pd),
         Check(s3, "fentanyl: SpO2", "fentanyl", mean("spo2", 210, 510), R(0.94, 1.0, "unchanged (>= 0.94)"), pd),
         Check(s3, "morphine 10 mg IV, 10-20 min: respiration rate (x baseline)", "morphine", frac("rr", 600, 1200), R(0.75, 0.85, "-15 to -25 %"), pd),
@@ -308,8 +311,8 @@ def _rows_drugs() -> list[Check]:
         Check(s3, "morphine infusion: SpO2", "morphine_inf", mean("spo2", 570, 630), R(0.95, 1.0, "> 0.95"), bio),
         Check(s3, "morphine infusion: heart rate (x baseline)", "morphine_inf", frac("hr", 570, 630), R(0.90, 0.96, "-4 to -10 %"), bio),
         Check(s3, "naloxone 30 ug at 330 s after fentanyl: RR at 450-600 s (x baseline)", "naloxone", frac("rr", 450, 600), V(1.0, "returns to resting"), pd),
-        Check(s3, "naloxone: heart rate (x baseline)", "naloxone", frac("hr", 450, 600), R(1.0, 1.10, "unchanged or +5 to +10 %"), pd),
-        Check(s3, "naloxone: MAP (x baseline)", "naloxone", frac("map", 450, 600), R(1.0, 1.10, "unchanged or +5 to +10 %"), pd),
+        Check(s3, "naloxone: heart rate (x baseline)", "naloxone", frac("hr", 450, 600), R(0.97, 1.10, "unchanged or +5 to +10 %"), pd),
+        Check(s3, "naloxone: MAP (x baseline)", "naloxone", frac("map", 450, 600), R(0.97, 1.10, "unchanged or +5 to +10 %"), pd),
         Check(s3, "succinylcholine 96 mg IV, 60-240 s after: respiration rate (/min)", "sux", mean("rr", 90, 270), R(0.0, 0.5, "0 (apnea)"), pd),
         Check(s3, "succinylcholine: SpO2 4 min after", "sux", at("spo2", 270), R(0.0, 0.93, "falls along the O2 curve"), pd),
         Check(s3, "fentanyl IV: time to peak respiratory effect (min)", "fentanyl",
@@ -355,10 +358,10 @@ def _rows_breathing() -> list[Check]:
         Check(s4, "severe asthma: PaO2 (mmHg)", "asthma", mean("pao2", w0, w1), R(0.0, 60.0, "< 60"), rv),
         Check(s4, "severe asthma: PaCO2 (mmHg)", "asthma", mean("paco2", w0, w1), R(45.0, 150.0, "> 45"), rv),
         Check(s4, "tension pneumothorax 0.6: end-tidal CO2 (mmHg)", "ptx_06", mean("etco2", 540, 720), R(0.0, 35.0, "< 35"), rv),
-        Check(s4, "tension pneumothorax 1.0: respiration rate (x baseline)", "ptx_10", frac("rr", 540, 600), R(1.2, 5.0, "tachypnea (> +20 %)"), rv),
-        Check(s4, "tension pneumothorax 1.0: heart rate (/min)", "ptx_10", mean("hr", 540, 600), R(100, 220, "tachycardia (> 100)"), rv),
-        Check(s4, "tension pneumothorax 1.0: systolic BP (mmHg)", "ptx_10", mean("sbp", 540, 600), R(0, 90, "hypotension (< 90)"), rv),
-        Check(s4, "tension pneumothorax 1.0: SpO2", "ptx_10", mean("spo2", 540, 600), R(0.0, 0.90, "hypoxia (< 0.90)"), rv),
+        Check(s4, "tension pneumothorax 1.0: respiration rate (x baseline)", "ptx_10", frac("rr", 420, 480), R(1.2, 5.0, "tachypnea (> +20 %)"), rv),
+        Check(s4, "tension pneumothorax 1.0: heart rate (/min)", "ptx_10", mean("hr", 420, 480), R(100, 220, "tachycardia (> 100)"), rv),
+        Check(s4, "tension pneumothorax 1.0: systolic BP (mmHg)", "ptx_10", mean("sbp", 420, 480), R(0, 90, "hypotension (< 90)"), rv),
+        Check(s4, "tension pneumothorax 1.0: SpO2", "ptx_10", mean("spo2", 420, 480), R(0.0, 0.90, "hypoxia (< 0.90)"), rv),
         Check(s4, "needle decompression: SBP recovered 300 s later (fraction of the fall)", "ptx_10",
               lambda r, a: _recovery(r, "sbp"), R(0.5, 1.5, "toward normal (> 50 %)"), rv),
         Check(s4, "needle decompression: SpO2 recovered 300 s later (fraction of the fall)", "ptx_10",
@@ -373,8 +376,8 @@ def _rows_breathing() -> list[Check]:
 
 def _recovery(r: Result, name: str) -> float:
     base = r.mean(name, 0, 25)
-    low = r.mean(name, 580, 600)
-    after = r.mean(name, 890, 910)
+    low = r.mean(name, 460, 480)
+    after = r.mean(name, 770, 790)
     return (after - low) / (base - low) if abs(base - low) > 1e-6 else float("nan")
 
 

@@ -7,7 +7,7 @@ protein concentration, so that after a hemorrhage the fall in capillary pressure
 interstitial fluid in (refill) while the dilution of plasma protein limits it, and infused
 crystalloid leaves the plasma over tens of minutes. Lactate is produced at a basal rate, by
 any O2 supply deficit (anaerobic glycolysis), by regional hypoperfusion when cardiac output is
-below ~85 % of baseline (splanchnic and skin vasoconstriction), by catecholamine stress
+below ~92 % of baseline (splanchnic and skin vasoconstriction), by catecholamine stress
 (beta-2 aerobic glycolysis) and by sepsis; the liver clears it in proportion to its
 perfusion. Base excess is minus the lactate excess (plus any chronic compensation).
 """
@@ -94,7 +94,7 @@ def fluids_slow(s, x, inp, p, psc: float, map_mmhg: float, leak_ml_min: float, d
         s[L.PROTEIN_G] -= 0.5 * leak_ml_min * dt_min * s[L.PROTEIN_G] / pv
     # kidneys: pressure natriuresis and sympathetic/ADH antidiuresis
     f_map = min(max((map_mmhg - 55.0) / (p[L.P_MAP0] - 55.0), 0.0), 2.0) ** 1.5
-    f_sym = math.exp(-5.0 * max(s[L.SYMP] - 0.55, 0.0))
+    f_sym = math.exp(-2.0 * max(s[L.SYMP] - 0.55, 0.0))
     uo = p[L.P_UO0] * f_map * f_sym  # mL/min
     s[L.URINE_ML] += uo * dt_min
     s[L.URINE_RATE] += (uo * 60.0 - s[L.URINE_RATE]) * min(dt_s / 60.0, 1.0)
@@ -150,7 +150,7 @@ def metabolism_slow(s, x, inp, p, co_ml_s: float, sepsis: float, beta1: float, b
     flow_ratio = co_l_min / p[L.P_CO0]
     prod = p[L.P_K_LAC] * p[L.P_LAC0] * ecf
     prod += 0.1 * max(demand - vo2, 0.0)
-    prod += 0.012 * p[L.P_WEIGHT_KG] * max(0.85 - flow_ratio, 0.0)
+    prod += 0.45 * p[L.P_WEIGHT_KG] * max(0.92 - flow_ratio, 0.0)
     prod += 0.004 * p[L.P_WEIGHT_KG] * max(s[L.SYMP] - 0.65, 0.0)
     prod += 0.004 * p[L.P_WEIGHT_KG] * (sepsis + 0.3 * beta2)
     clear = p[L.P_K_LAC] * s[L.LACTATE] * ecf * min(flow_ratio, 1.0)

@@ -19,6 +19,11 @@ from .. import layout as L
 from .._jit import njit
 
 
+#: stiffness of the exponential end-diastolic pressure-volume relations (1/mL, standard size)
+KV_LV = 0.022
+KV_RV = 0.015
+
+
 @njit
 def activation(t_s: float, tmax_s: float) -> float:
     """Ventricular activation 0-1: raised-cosine rise to ``tmax_s``, relaxation over tmax/2."""
@@ -46,10 +51,12 @@ def cardiovascular_fast(s, x, inp, p, t_s: float, dt_s: float) -> float:  # type
     e = activation(s[L.T_BEAT], s[L.TMAX_CUR]) * s[L.EMAX_BEAT]
     p_th = x[L.X_P_THORAX]
     p_cpr = cpr_pressure(t_s, inp[L.I_CPR_RATE], inp[L.I_CPR_DEPTH])
-    e_lv = p[L.P_E_LV_MIN] + (x[L.X_EMAX_LV_EFF] - p[L.P_E_LV_MIN]) * e
-    e_rv = p[L.P_E_RV_MIN] + (x[L.X_EMAX_RV_EFF] - p[L.P_E_RV_MIN]) * e
-    p_lv = e_lv * (s[L.V_LV] - p[L.P_V0_LV]) + p_th + p_cpr
-    p_rv = e_rv * (s[L.V_RV] - p[L.P_V0_RV]) + p_th + p_cpr
+    # ventricle: e * Emax (V - V0) + (1 - e) * exponential end-diastolic pressure-volume curve
+    k = p[L.P_BV0] / 5510.0
+    ped_lv = p[L.P_E_LV_MIN] * (math.exp(min(KV_LV / k * (s[L.V_LV] - p[L.P_V0_LV]), 30.0)) - 1.0)
+    ped_rv = p[L.P_E_RV_MIN] * (math.exp(min(KV_RV / k * (s[L.V_RV] - p[L.P_V0_RV]), 30.0)) - 1.0)
+    p_lv = e * x[L.X_EMAX_LV_EFF] * (s[L.V_LV] - p[L.P_V0_LV]) + (1.0 - e) * ped_lv + p_th + p_cpr
+    p_rv = e * x[L.X_EMAX_RV_EFF] * (s[L.V_RV] - p[L.P_V0_RV]) + (1.0 - e) * ped_rv + p_th + p_cpr
     p_la = p[L.P_E_LA] * (s[L.V_LA] - p[L.P_VU_LA]) + p_th + 0.5 * p_cpr
     p_ra = p[L.P_E_RA] * (s[L.V_RA] - p[L.P_VU_RA]) + p_th + 0.5 * p_cpr
     p_ao = (s[L.V_AO] - p[L.P_VU_AO]) / p[L.P_C_AO] + 0.3 * p_cpr
@@ -145,22 +152,28 @@ def commit_beat(s, beat_s: float, electrical_hr: float) -> None:  # type: ignore
 
 
 @njit
-def baroreflex_slow(s, x, p, chemo_symp: float, dt_s: float) -> None:  # type: ignore[no-untyped-def]
+def baroreflex_slow(s, x, p, chemo_symp: float, bv_ratio: float, dt_s: float) -> None:  # type: ignore[no-untyped-def]
     """Sigmoid baroreceptor afferent -> sympathetic fraction -> first-order effectors.
 
     ``chemo_symp`` (0-1) adds sympathetic drive from the peripheral chemoreceptors (hypoxia,
-    hypercapnia, acidosis) and cerebral ischemia.
+    hypercapnia, work of breathing) and cerebral ischaemia; it acts fully on the heart and at
+    30 % on the vessels. When more than 25 % of the blood volume is lost (``bv_ratio`` < 0.75)
+    vascular sympathetic tone is progressively withdrawn (the decompensation phase of
+    hemorrhage, Schadt & Ludbrook 1991, Am J Physiol 260:H305), while heart rate stays high.
     """
     map_now = s[L.L_MAP]  # mean pressure of the last complete beat
     s[L.P_FILT] += (map_now - s[L.P_FILT]) * min(dt_s / 1.0, 1.0)
-    symp = 1.0 / (1.0 + math.exp((s[L.P_FILT] - p[L.P_MAP_SET]) / p[L.P_BARO_K]))
-    symp = min(max(symp + chemo_symp, 0.0), 1.0)
-    s[L.SYMP] = symp
-    u = 2.0 * symp - 1.0  # -1 (all vagal) .. 0 (rest) .. +1 (all sympathetic)
+    sig = 1.0 / (1.0 + math.exp((s[L.P_FILT] - p[L.P_MAP_SET]) / p[L.P_BARO_K]))
+    card = min(max(sig + chemo_symp, 0.0), 1.0)
+    w = min(max((0.75 - bv_ratio) / 0.1, 0.0), 1.0)
+    vasc = min(max(sig + 0.3 * chemo_symp - 0.15 * w, 0.0), 1.0)
+    s[L.SYMP] = card
+    u = 2.0 * card - 1.0  # -1 (all vagal) .. 0 (rest) .. +1 (all sympathetic)
+    uv = 2.0 * vasc - 1.0
     s[L.HR_VAGAL] += (p[L.P_G_HR_V] * u - s[L.HR_VAGAL]) * min(dt_s / p[L.P_TAU_HR_V], 1.0)
     s[L.HR_SYMP] += (p[L.P_G_HR_S] * max(u, -0.3) - s[L.HR_SYMP]) * min(
         dt_s / p[L.P_TAU_HR_S], 1.0
     )
     s[L.EMAX_FAC] += (1.0 + p[L.P_G_EMAX] * u - s[L.EMAX_FAC]) * min(dt_s / p[L.P_TAU_EMAX], 1.0)
-    s[L.SVR_FAC] += (1.0 + p[L.P_G_SVR] * u - s[L.SVR_FAC]) * min(dt_s / p[L.P_TAU_SVR], 1.0)
-    s[L.VU_DELTA] += (-p[L.P_G_VU] * u - s[L.VU_DELTA]) * min(dt_s / p[L.P_TAU_VU], 1.0)
+    s[L.SVR_FAC] += (1.0 + p[L.P_G_SVR] * uv - s[L.SVR_FAC]) * min(dt_s / p[L.P_TAU_SVR], 1.0)
+    s[L.VU_DELTA] += (-p[L.P_G_VU] * uv - s[L.VU_DELTA]) * min(dt_s / p[L.P_TAU_VU], 1.0)

@@ -18,6 +18,8 @@ from .._jit import njit
 from .gas import P_DRY_MMHG, co2_content, o2_content
 
 CMH2O_TO_MMHG = 0.7356
+#: face mask, bag valve and leak: extra resistance of bag-valve-mask ventilation (cmH2O*s/mL)
+BVM_R = 0.007
 #: blood gas contents are in mL at STPD, lung gas in mL at BTPS (310/273 * 760/713)
 STPD_TO_BTPS = 1.2104
 
@@ -122,6 +124,8 @@ def respiratory_fast(s, x, inp, p, dt_s: float) -> None:  # type: ignore[no-unty
             else:
                 paw = peep
             r = r_in if paw + pmus > p_el else r_ex
+            if mode > 2.5:
+                r += BVM_R
             q = (paw + pmus - p_el) / r
     else:
         r = r_in if pmus > p_el else r_ex
@@ -208,11 +212,19 @@ def chemoreflex_slow(s, x, p, map_mmhg: float, dt_s: float) -> float:  # type: i
     h_nmol = 10.0 ** (9.0 - x[L.X_PH])
     h0 = 10.0 ** (9.0 - 7.39)
     hyp = p[L.P_G_O2] * 6.0 * (max(0.0, (100.0 - s[L.PAO2_PERI]) / 100.0) ** 2 - 0.0025)
-    central = p[L.P_G_CO2] * (s[L.PACO2_CENT] - p[L.P_PACO2_SET])
+    # the CO2 response is much flatter below the resting PaCO2 (the 'dog-leg'), so other
+    # stimuli can drive hyperventilation with hypocapnia
+    dco2 = s[L.PACO2_CENT] - p[L.P_PACO2_SET]
+    central = p[L.P_G_CO2] * (dco2 if dco2 > 0.0 else 0.25 * dco2)
     periph = p[L.P_G_H] * (h_nmol - h0) / h0
     bp = p[L.P_G_BP] * max(0.0, (p[L.P_MAP0] - map_mmhg) / p[L.P_MAP0])
-    target = 1.0 + central + periph + hyp + bp
+    # carotid bodies are also excited by sympathetic activity and low flow (shock)
+    symp_v = 4.0 * max(s[L.SYMP] - 0.55, 0.0)
+    target = 1.0 + central + periph + hyp + bp + symp_v
     target = min(max(target, 0.0), 6.0)
     s[L.DRIVE] += (target - s[L.DRIVE]) * min(dt_s / 2.0, 1.0)
-    stress = 0.5 * hyp + 0.08 * max(s[L.PACO2_CENT] - p[L.P_PACO2_SET] - 5.0, 0.0)
+    # hypoxaemia, hypercapnia and the work of breathing raise sympathetic tone
+    stress = 0.5 * hyp + 0.03 * max(s[L.PACO2_CENT] - p[L.P_PACO2_SET] - 5.0, 0.0)
+    load = min(max((x[L.X_R_AW_EFF] / p[L.P_R_AW] - 1.5) / 3.0, 0.0), 1.0)  # resistive load
+    stress += 0.3 * max(s[L.DRIVE] - 1.3, 0.0) * load
     return min(stress, 0.5)
