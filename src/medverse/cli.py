@@ -85,6 +85,8 @@ def user() -> None:
 def user_add(data_dir: Path | None, database_url: str | None, username: str,
              display_name: str | None, password: str | None, admin: bool) -> None:
     """Create an account."""
+    from pydantic import ValidationError
+
     from medverse.app.routers.users import NewUser
     from medverse.auth import hash_password
     from medverse.errors import MedverseError
@@ -96,8 +98,10 @@ def user_add(data_dir: Path | None, database_url: str | None, username: str,
     try:
         body = NewUser(username=username, display_name=display_name or username, password=password,
                        is_admin=admin)
-    except ValueError as exc:
-        raise click.ClickException(str(exc).splitlines()[-1] if "\n" in str(exc) else str(exc)) from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(x) for x in err["loc"])
+        raise click.ClickException(f"{field}: {err['msg']}") from None
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.effective_database_url)
     db.upgrade()
