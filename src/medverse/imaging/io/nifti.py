@@ -100,6 +100,10 @@ def read_nifti(source: str | Path | bytes, *, volume_index: int = 0) -> Volume:
         rounded = np.rint(data)
         if np.array_equal(rounded, data) and data.size and -32768 <= data.min() and data.max() <= 32767:
             data = rounded.astype(np.int16)
+    if data.dtype.kind in "iu" and data.dtype.itemsize > 2 and data.size:
+        lo, hi = int(data.min()), int(data.max())
+        if -32768 <= lo and hi <= 32767:
+            data = data.astype(np.int16)  # e.g. HU stored as int32: half the memory
     meta: dict[str, Any] = {"modality": modality, "source_format": "nifti", "source_name": name}
     if descrip is not None:
         meta["description"] = ""  # free text may identify the patient: dropped on purpose
