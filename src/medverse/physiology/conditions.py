@@ -149,7 +149,7 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     x[L.X_FIO2_EFF] = min(max(inp[L.I_FIO2], 0.0), 1.0)
 
     # ventilatory drive -> rate and effort (the brainstem needs perfusion)
-    f_cer = min(max((map_mmhg - 20.0) / 25.0, 0.0), 1.0)
+    f_cer = min(max((map_mmhg - 15.0) / 15.0, 0.0), 1.0)
     d = max(s[L.DRIVE], 0.0) * (1.0 - min(inp[L.I_APNEA], 1.0)) * f_cer
     x[L.X_RR_TARGET] = min(p[L.P_RR0] * d**0.75 * (1.0 - 0.97 * e_op), 60.0)
     x[L.X_PMUS_TARGET] = p[L.P_PMUS0] * d**0.25 * (1.0 - 0.3 * e_op)

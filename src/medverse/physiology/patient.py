@@ -198,7 +198,7 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     p[L.P_G_CO2] = 0.25
     p[L.P_G_O2] = 1.0
     p[L.P_G_H] = 1.2
-    p[L.P_G_BP] = 6.0
+    p[L.P_G_BP] = 7.0
     # metabolism, blood, fluids
     p[L.P_VO2_0] = 250.0 * wk
     p[L.P_RQ] = 0.8

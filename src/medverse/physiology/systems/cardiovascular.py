@@ -165,8 +165,8 @@ def baroreflex_slow(s, x, p, chemo_symp: float, bv_ratio: float, dt_s: float) ->
     s[L.P_FILT] += (map_now - s[L.P_FILT]) * min(dt_s / 1.0, 1.0)
     sig = 1.0 / (1.0 + math.exp((s[L.P_FILT] - p[L.P_MAP_SET]) / p[L.P_BARO_K]))
     card = min(max(sig + chemo_symp, 0.0), 1.0)
-    w = min(max((0.75 - bv_ratio) / 0.1, 0.0), 1.0)
-    vasc = min(max(sig + 0.3 * chemo_symp - 0.15 * w, 0.0), 1.0)
+    w = min(max((0.78 - bv_ratio) / 0.1, 0.0), 1.0)
+    vasc = min(max(sig + 0.3 * chemo_symp - 0.2 * w, 0.0), 1.0)
     s[L.SYMP] = card
     u = 2.0 * card - 1.0  # -1 (all vagal) .. 0 (rest) .. +1 (all sympathetic)
     uv = 2.0 * vasc - 1.0

@@ -219,7 +219,7 @@ def chemoreflex_slow(s, x, p, map_mmhg: float, dt_s: float) -> float:  # type: i
     periph = p[L.P_G_H] * (h_nmol - h0) / h0
     bp = p[L.P_G_BP] * max(0.0, (p[L.P_MAP0] - map_mmhg) / p[L.P_MAP0])
     # carotid bodies are also excited by sympathetic activity and low flow (shock)
-    symp_v = 4.0 * max(s[L.SYMP] - 0.55, 0.0)
+    symp_v = 3.0 * max(s[L.SYMP] - 0.55, 0.0)
     target = 1.0 + central + periph + hyp + bp + symp_v
     target = min(max(target, 0.0), 6.0)
     s[L.DRIVE] += (target - s[L.DRIVE]) * min(dt_s / 2.0, 1.0)
