@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from medverse.anatomy.studies import StudyLibrary
 from medverse.auth import COOKIE_NAME, SessionManager
 from medverse.config import Settings
 from medverse.errors import Forbidden
@@ -22,6 +23,7 @@ class Services:
     sessions: SessionManager
     spaces: SpaceManager
     metrics: Metrics
+    studies: StudyLibrary
 
 
 def services(request: Request) -> Services:

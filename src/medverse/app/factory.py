@@ -15,7 +15,8 @@ from medverse import __version__
 from medverse.app import problems
 from medverse.app.deps import Services
 from medverse.app.limits import BodyLimit
-from medverse.app.routers import admin, auth, spaces, users
+from medverse.anatomy import StudyLibrary, use_catalogue
+from medverse.app.routers import admin, auth, spaces, studies, users
 from medverse.auth import SessionManager
 from medverse.bus import make_bus
 from medverse.config import Settings, load_settings
@@ -26,8 +27,8 @@ from medverse.store import Database
 
 log = logging.getLogger("medverse")
 
-# paths that accept large uploads and enforce their own limits
-UPLOAD_PATHS: tuple[str, ...] = ("/api/studies/upload",)
+# path endings of routes that stream large uploads to disk and enforce their own limit
+UPLOAD_PATHS: tuple[str, ...] = ("/studies/upload",)
 
 WEB_DIST = Path(__file__).resolve().parent.parent / "web_dist"
 
@@ -44,7 +45,9 @@ def build_services(settings: Settings) -> Services:
     metrics = Metrics(settings.metrics)
     bus = make_bus(settings.redis_url, settings.bus_prefix)
     manager = SpaceManager(db, settings, bus, metrics)
-    return Services(settings, db, sessions, manager, metrics)
+    studies = StudyLibrary(settings.data_dir / "studies")
+    use_catalogue(studies)
+    return Services(settings, db, sessions, manager, metrics, studies)
 
 
 def create_app(settings: Settings | None = None, demo: bool = False) -> FastAPI:
@@ -72,7 +75,7 @@ def create_app(settings: Settings | None = None, demo: bool = False) -> FastAPI:
     app.state.services = svc
     problems.install(app)
     app.add_middleware(BodyLimit, exempt=UPLOAD_PATHS)
-    for router in (auth.router, users.router, spaces.router, admin.router):
+    for router in (auth.router, users.router, spaces.router, studies.router, admin.router):
         app.include_router(router)
 
     gateway = Gateway(svc.spaces, svc.sessions)

@@ -13,12 +13,13 @@ MAX_JSON_BODY = 1 * 1024 * 1024
 
 class BodyLimit:
     def __init__(self, app: ASGIApp, limit: int = MAX_JSON_BODY, exempt: tuple[str, ...] = ()) -> None:
+        """``exempt``: path endings (e.g. ``/studies/upload``) whose routes limit themselves."""
         self.app = app
         self.limit = limit
         self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(self.exempt):
+        if scope["type"] != "http" or scope["path"].endswith(self.exempt):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])

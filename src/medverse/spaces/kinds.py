@@ -174,4 +174,4 @@ def load_builtin_kinds() -> None:
         importlib.import_module(module)
 
 
-BUILTIN_KIND_MODULES = ["medverse.spaces.commons"]
+BUILTIN_KIND_MODULES = ["medverse.spaces.commons", "medverse.anatomy.kind"]

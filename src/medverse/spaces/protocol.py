@@ -25,6 +25,7 @@ PARTICIPANTS: Final = "participants"
 PARTICIPANT_JOINED: Final = "participant.joined"
 PARTICIPANT_LEFT: Final = "participant.left"
 PARTICIPANT_UPDATED: Final = "participant.updated"
+JOB_PROGRESS: Final = "job.progress"  # a long job (e.g. a study import) moved on; not an event
 
 # --- error codes in error frames ---
 E_BAD_MESSAGE: Final = "bad-message"

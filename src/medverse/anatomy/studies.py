@@ -1,0 +1,214 @@
+"""The study library: imported studies on disk, the import jobs that make them, and slices.
+
+Studies live in ``<data_dir>/studies/<id>/`` in the layout of :mod:`medverse.imaging.jobs`.
+Sample studies (built from the sample-data registry) get the id ``sample-<name>`` and are built
+once; uploads get a random id. Imports run as imaging jobs on worker threads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from medverse.errors import Conflict, InvalidInput, NotFound
+
+STUDY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SERVED_FILES = {"scene.glb": "model/gltf-binary", "structures.json": "application/json",
+                "study.json": "application/json"}
+UPLOAD_SUFFIXES = (".zip", ".nii", ".nii.gz", ".dcm")
+
+
+@dataclass(frozen=True)
+class SampleStudy:
+    name: str
+    title: str
+    sample: str | None = None  # the scan in the sample registry
+    label_map: str | None = None
+    label_names: str | None = None
+    reference: bool = False  # the reference body meshes
+
+
+SAMPLE_STUDIES = {
+    s.name: s
+    for s in (
+        SampleStudy("abdomen-ct", "Abdomen CT, 3 mm (tissue classes)", sample="ct_abdomen_3mm"),
+        SampleStudy("abdomen-ct-organs", "Abdomen CT, 3 mm (TotalSegmentator organs)",
+                    sample="ct_abdomen_3mm", label_map="ct_abdomen_3mm_seg_totalseg_v1",
+                    label_names="labels_totalseg_v1"),
+        SampleStudy("upper-abdomen-dicom", "Upper abdomen CT, DICOM series (20 slices)",
+                    sample="ct_abdomen_20slices_uncompressed"),
+        SampleStudy("head-mri", "Head MRI, T1 (skin and brain)", sample="head_mr_t1"),
+        SampleStudy("reference-body", "Reference male body (HRA, Visible Human)", reference=True),
+    )
+}
+
+
+class StudyLibrary:
+    def __init__(self, root: Path, triangle_budget: int = 300_000) -> None:
+        self.root = root
+        self.triangle_budget = triangle_budget
+        self.jobs: dict[str, Any] = {}
+        self.job_owner: dict[str, int] = {}
+        self._volumes: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        root.mkdir(parents=True, exist_ok=True)
+
+    # --- catalogue -------------------------------------------------------------------------
+    def samples(self) -> list[dict[str, Any]]:
+        from medverse import samples
+
+        out = []
+        for s in SAMPLE_STUDIES.values():
+            reg = samples.get(s.sample or "reference_body_hra_vh_male")
+            try:
+                samples.path(reg.name, check=False)
+                available, why = True, None
+            except Exception as exc:  # no mirror on this machine
+                available, why = False, str(exc)
+            out.append({"name": s.name, "title": s.title, "available": available, "reason": why,
+                        "license": reg.license, "source": reg.source,
+                        "built": (self.root / f"sample-{s.name}" / "study.json").exists()})
+        return out
+
+    def folder(self, study_id: str) -> Path:
+        if not STUDY_ID.match(study_id):
+            raise InvalidInput(f"not a study id: {study_id!r}")
+        path = self.root / study_id
+        if not (path / "study.json").exists():
+            raise NotFound(f"no study {study_id!r}")
+        return path
+
+    def file(self, study_id: str, name: str) -> Path:
+        if name not in SERVED_FILES:
+            raise NotFound(f"a study has no file {name!r}")
+        return self.folder(study_id) / name
+
+    def summary(self, study_id: str) -> dict[str, Any]:
+        """What a space needs to show a study: its manifest and a slim structure table."""
+        folder = self.folder(study_id)
+        manifest = json.loads((folder / "study.json").read_text())
+        rows = json.loads((folder / "structures.json").read_text())
+        structures = [
+            {"label": int(r["label"]), "name": str(r["name"]), "color": list(r["color"]),
+             "volume_ml": r.get("volume_ml"), "area_cm2": r.get("surface_area_cm2"),
+             "triangles": int(r.get("triangles", 0))}
+            for r in rows
+        ]
+        return {
+            "id": study_id,
+            "title": manifest.get("title") or manifest.get("source_name") or study_id,
+            "modality": manifest.get("modality"),
+            "credit": manifest.get("credit"),
+            "has_volume": (folder / "volume.nii.gz").exists(),
+            "triangles": sum(s["triangles"] for s in structures),
+            "structures": structures,
+        }
+
+    # --- imports ---------------------------------------------------------------------------
+    def start_sample(self, name: str, on_update: Callable[[Any], None], owner: int) -> Any:
+        from medverse import imaging, samples
+
+        spec = SAMPLE_STUDIES.get(name)
+        if spec is None:
+            raise NotFound(f"no sample study {name!r} (known: {', '.join(SAMPLE_STUDIES)})")
+        out = self.root / f"sample-{name}"
+        if (out / "study.json").exists():  # built before: a job that finishes at once
+            job = imaging.Job(lambda ctx: json.loads((out / "study.json").read_text()),
+                              name="sample", on_update=on_update)
+        elif spec.reference:
+            folder = samples.path("reference_body_hra_vh_male")
+            job = imaging.Job(lambda ctx: _titled(imaging.write_reference_study(
+                out, folder, triangle_budget=self.triangle_budget), out, spec.title),
+                name="reference", on_update=on_update)
+        else:
+            source = samples.path(spec.sample)  # type: ignore[arg-type]
+            options: dict[str, Any] = {"triangle_budget": self.triangle_budget}
+            if spec.label_map:
+                options["label_map"] = samples.path(spec.label_map)
+                options["label_names"] = samples.path(spec.label_names)  # type: ignore[arg-type]
+            reg = samples.get(spec.sample)  # type: ignore[arg-type]
+
+            def work(ctx: Any) -> dict[str, Any]:
+                manifest = imaging.import_study(source, out, context=ctx, **options)
+                manifest = _titled(manifest, out, spec.title)
+                return _credited(manifest, out, f"{reg.source} ({reg.license})")
+
+            job = imaging.Job(work, name="import", on_update=on_update)
+        return self._track(job, owner)
+
+    def start_upload(self, upload: Path, filename: str, on_update: Callable[[Any], None],
+                     owner: int) -> Any:
+        from medverse import imaging
+
+        study_id = uuid.uuid4().hex[:12]
+        out = self.root / study_id
+        title = Path(filename).name[:120] or "uploaded study"
+
+        def work(ctx: Any) -> dict[str, Any]:
+            try:
+                manifest = imaging.import_study(upload, out, context=ctx,
+                                                triangle_budget=self.triangle_budget)
+                return _titled(manifest, out, title)
+            finally:
+                shutil.rmtree(upload.parent, ignore_errors=True)
+
+        return self._track(imaging.Job(work, name="upload", on_update=on_update), owner)
+
+    def _track(self, job: Any, owner: int) -> Any:
+        with self._lock:
+            running = [j for j in self.jobs.values() if not j.done]
+            if len(running) >= 2:
+                raise Conflict("two imports are running already; wait for one to finish")
+            self.jobs[job.id] = job
+            self.job_owner[job.id] = owner
+        return job.start()
+
+    def job(self, job_id: str) -> Any:
+        job = self.jobs.get(job_id)
+        if job is None:
+            raise NotFound(f"no job {job_id!r}")
+        return job
+
+    # --- slices ----------------------------------------------------------------------------
+    def render_slice(self, study_id: str, plane: str, position_mm: float | None, preset: str) -> Any:
+        from medverse import imaging
+
+        volume = self._volume(study_id)
+        return imaging.render_slice(volume, plane, position_mm, preset=preset)  # type: ignore[arg-type]
+
+    def _volume(self, study_id: str) -> Any:
+        from medverse import imaging
+
+        with self._lock:
+            if study_id in self._volumes:
+                self._volumes.move_to_end(study_id)
+                return self._volumes[study_id]
+        path = self.folder(study_id) / "volume.nii.gz"
+        if not path.exists():
+            raise Conflict(f"study {study_id!r} has meshes only: there is no image to slice")
+        volume = imaging.read_nifti(path)
+        with self._lock:
+            self._volumes[study_id] = volume
+            while len(self._volumes) > 2:
+                self._volumes.popitem(last=False)
+        return volume
+
+
+def _titled(manifest: dict[str, Any], out: Path, title: str) -> dict[str, Any]:
+    manifest["title"] = title
+    (out / "study.json").write_text(json.dumps(manifest, indent=1, default=str))
+    return manifest
+
+
+def _credited(manifest: dict[str, Any], out: Path, credit: str) -> dict[str, Any]:
+    manifest.setdefault("credit", credit)
+    (out / "study.json").write_text(json.dumps(manifest, indent=1, default=str))
+    return manifest
