@@ -134,3 +134,15 @@ def test_job_lifecycle_start_twice_and_internal_errors() -> None:
     assert job.wait(10)
     assert job.state == "failed" and job.error_code == "internal"
     assert "ZeroDivisionError" in (job.error or "")
+
+
+def test_study_folder_serves_the_scene_and_slices(tmp_path: Path) -> None:
+    from medverse.imaging.study import StudyFolder
+
+    import_study(sample_path("ct_abdomen_3mm"), tmp_path / "s", modality="CT", working_mm=3.0)
+    study = StudyFolder(tmp_path / "s")
+    assert study.glb_path.read_bytes()[:4] == b"glTF"
+    assert {r["name"] for r in study.structures} >= {"body", "bone"}
+    img = study.render_slice("sagittal", preset="bone", overlay=True)
+    assert img.pixels.ndim == 3 and study.volume() is study.volume()
+    assert study.labels() is not None and study.labels().structures[1].envelope  # type: ignore[union-attr]
