@@ -362,6 +362,9 @@ def import_study(
         volume = load_volume(source, series=series, deid=deid, progress=ctx.progress)
         if modality:
             volume.metadata["modality"] = modality.upper()
+        elif volume.modality == "OT":  # NIfTI carries no modality: HU-like values mean CT
+            volume.metadata["modality"] = "CT" if float(volume.array.min()) <= -500 else "MR"
+            volume.metadata["modality_guessed"] = True
         read_s = time.perf_counter() - t0
         labels = None
         if label_map is not None:

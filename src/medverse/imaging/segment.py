@@ -263,7 +263,8 @@ def segment_mri_head(volume: Volume, *, working_mm: float = 1.5, progress: Progr
     Returns
     -------
     LabelMap
-        Labels 1 (head, an envelope) and 2 (brain) on the working grid.
+        Labels 1 (head, an envelope; absent for skull-stripped images) and 2 (brain) on the
+        working grid.
     """
     ndi = _ndi()
     work = volume.downsample(_working_factors(volume, working_mm, MAX_WORKING_VOXELS))
@@ -298,8 +299,9 @@ def segment_mri_head(volume: Volume, *, working_mm: float = 1.5, progress: Progr
     labels = np.zeros(v.shape, dtype=np.uint8)
     labels[head] = 1
     labels[brain] = 2
-    structures = {1: StructureInfo(1, "head", color_for("head", 1), envelope=True),
-                  2: StructureInfo(2, "brain", color_for("brain", 2))}
+    structures = {2: StructureInfo(2, "brain", color_for("brain", 2))}
+    if not stripped:  # a skull-stripped image has no head surface apart from the brain's
+        structures[1] = StructureInfo(1, "head", color_for("head", 1), envelope=True)
     report(1.0)
     return LabelMap(labels, work.affine, structures, source="segment_mri_head")
 

@@ -145,7 +145,7 @@ def downsample_factors(spacing: tuple[float, float, float], target_mm: float) ->
     coarser than 1.5x the target along any axis."""
     out = []
     for s in spacing:
-        f = max(1, int(round(target_mm / s)))
+        f = max(1, int(target_mm / s + 0.5 + 1e-3))  # halves round up (1.5 mm on 1 mm -> 2)
         while f > 1 and f * s > 1.5 * target_mm:
             f -= 1
         out.append(f)
