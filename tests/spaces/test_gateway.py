@@ -226,6 +226,10 @@ async def test_moderation_mute_role_remove_lock(live_server, space_name) -> None
     with live_server.login("sam") as http:
         lobby = http.get("/api/spaces").json()["spaces"]
         assert space_name not in [s["name"] for s in lobby]
+    with live_server.login("admin") as admin:
+        audited = [(e["action"], e["target"]) for e in admin.get("/api/audit").json()["entries"]]
+    for action in ("member.muted", "member.role_changed", "space.locked", "member.removed"):
+        assert (action, space_name) in audited
     await ines.close()
 
 

@@ -243,6 +243,9 @@ class Space:
                     self._apply(ev)
                     if ev.name in core.MEMBERSHIP_EVENTS:
                         self._project_membership(conn, ev)
+                    if ev.name in core.AUDITED_EVENTS:
+                        self.db.audit(ev.name, actor_id=actor.user_id, actor_name=actor.display_name,
+                                      target=self.row.name, detail={**ev.data, "seq": ev.seq}, conn=conn)
                 appended.extend(evs)
                 outcomes.append(evs)
                 if item.cmd_id is not None and evs:

@@ -351,15 +351,18 @@ class Database:
         action: str,
         *,
         actor: User | None = None,
+        actor_id: int | None = None,
+        actor_name: str | None = None,
         target: str | None = None,
         detail: dict[str, Any] | None = None,
         ip: str | None = None,
         conn: Connection | None = None,
     ) -> None:
+        """Append to the audit log (inside ``conn``'s transaction when given)."""
         values = {
             "ts": time.time(),
-            "actor_id": actor.id if actor else None,
-            "actor": actor.username if actor else None,
+            "actor_id": actor.id if actor else actor_id,
+            "actor": actor.username if actor else actor_name,
             "action": action,
             "target": target,
             "detail": detail or {},
