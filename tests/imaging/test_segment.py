@@ -90,3 +90,16 @@ def test_segmentation_reports_progress_and_can_be_stopped(abdomen_ct: Volume) ->
 
     with pytest.raises(Stop):
         segment_ct(abdomen_ct, working_mm=3.0, cancel=cancel)
+
+
+def test_arms_lying_apart_stay_in_the_body_and_the_table_does_not() -> None:
+    ii, jj, _kk = np.meshgrid(np.arange(120), np.arange(80), np.arange(30), indexing="ij")
+    hu = np.full(ii.shape, -1000.0, np.float32)
+    hu[np.hypot(ii - 50, jj - 40) < 30] = 40.0  # trunk
+    hu[np.hypot(ii - 100, jj - 40) < 9] = 40.0  # an arm beside it, not touching
+    hu[:, 74:76, :] = 200.0  # a thin table plate under both
+    labels = segment_ct(Volume(hu.astype(np.int16), np.diag([2.0, 2.0, 2.0, 1.0]),
+                               {"modality": "CT"}), working_mm=2.0)
+    body = labels.array > 0
+    assert body[50, 40, 15] and body[100, 40, 15]
+    assert not body[:, 74:76, :].any()

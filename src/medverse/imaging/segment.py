@@ -8,7 +8,9 @@ yields are as fine as a VR scene can draw; the full-resolution image stays avail
 CT classes (label, name, rule after block averaging):
 
 ====  ==============  ================================================================
-1     body            HU > -500, opened twice, largest component, holes filled per slice
+1     body            HU > -500, opened twice (detaches the table), components of >= 50 mL
+                      and >= 2 % of the largest (trunk, and arms apart from it), holes filled
+                      per slice
 2     fat             -190..-30 HU inside the body, specks < 1 mL dropped
 3     soft_tissue     -30..180 HU inside the body and nothing else, opened, >= 5 mL parts
 4     bone            components of >= 180 HU that are not vessel-like (below), marrow
@@ -98,6 +100,16 @@ def _largest(mask: np.ndarray) -> np.ndarray:
     return lab == int(np.argmax(sizes))
 
 
+def _major_parts(mask: np.ndarray, min_ml: float, fraction: float) -> np.ndarray:
+    """Components of at least ``min_ml`` voxels and ``fraction`` of the largest one."""
+    lab, n, sizes = _components(mask)
+    if n == 0:
+        return mask
+    keep = sizes >= max(min_ml, fraction * sizes.max())
+    keep[0] = False
+    return keep[lab]
+
+
 def _drop_small(mask: np.ndarray, min_voxels: int) -> np.ndarray:
     lab, n, sizes = _components(mask)
     if n == 0:
@@ -169,8 +181,8 @@ def segment_ct(volume: Volume, *, working_mm: float = 1.5,
     report = progress or (lambda f: None)
 
     body = hu > -500
-    body = ndi.binary_opening(body, iterations=2)
-    body = _largest(body)
+    body = ndi.binary_opening(body, iterations=2)  # cuts the table's thin plates off
+    body = _major_parts(body, min_ml=50.0 / ml, fraction=0.02)  # trunk, and arms or legs apart
     body = _fill_holes_2d(body, axis)
     report(0.2)
     _check_cancel(cancel)
