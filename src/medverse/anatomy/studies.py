@@ -57,7 +57,7 @@ class StudyLibrary:
         self.triangle_budget = triangle_budget
         self.jobs: dict[str, Any] = {}
         self.job_owner: dict[str, int] = {}
-        self._volumes: OrderedDict[str, Any] = OrderedDict()
+        self._open: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
         root.mkdir(parents=True, exist_ok=True)
 
@@ -86,6 +86,22 @@ class StudyLibrary:
             raise NotFound(f"no study {study_id!r}")
         return path
 
+    def study(self, study_id: str) -> Any:
+        """The study's :class:`~medverse.imaging.StudyFolder` (a few are kept open, with their
+        volumes, for slicing)."""
+        from medverse.imaging.study import StudyFolder
+
+        with self._lock:
+            if study_id in self._open:
+                self._open.move_to_end(study_id)
+                return self._open[study_id]
+        study = StudyFolder(self.folder(study_id))
+        with self._lock:
+            self._open[study_id] = study
+            while len(self._open) > 3:
+                self._open.popitem(last=False)
+        return study
+
     def file(self, study_id: str, name: str) -> Path:
         if name not in SERVED_FILES:
             raise NotFound(f"a study has no file {name!r}")
@@ -93,21 +109,20 @@ class StudyLibrary:
 
     def summary(self, study_id: str) -> dict[str, Any]:
         """What a space needs to show a study: its manifest and a slim structure table."""
-        folder = self.folder(study_id)
-        manifest = json.loads((folder / "study.json").read_text())
-        rows = json.loads((folder / "structures.json").read_text())
+        study = self.study(study_id)
+        manifest = study.manifest
         structures = [
             {"label": int(r["label"]), "name": str(r["name"]), "color": list(r["color"]),
              "volume_ml": r.get("volume_ml"), "area_cm2": r.get("surface_area_cm2"),
              "triangles": int(r.get("triangles", 0))}
-            for r in rows
+            for r in study.structures
         ]
         return {
             "id": study_id,
-            "title": manifest.get("title") or manifest.get("source_name") or study_id,
+            "title": manifest.get("title") or study_id,
             "modality": manifest.get("modality"),
             "credit": manifest.get("credit"),
-            "has_volume": (folder / "volume.nii.gz").exists(),
+            "has_volume": study.has_volume,
             "triangles": sum(s["triangles"] for s in structures),
             "structures": structures,
         }
@@ -178,28 +193,12 @@ class StudyLibrary:
         return job
 
     # --- slices ----------------------------------------------------------------------------
-    def render_slice(self, study_id: str, plane: str, position_mm: float | None, preset: str) -> Any:
-        from medverse import imaging
-
-        volume = self._volume(study_id)
-        return imaging.render_slice(volume, plane, position_mm, preset=preset)  # type: ignore[arg-type]
-
-    def _volume(self, study_id: str) -> Any:
-        from medverse import imaging
-
-        with self._lock:
-            if study_id in self._volumes:
-                self._volumes.move_to_end(study_id)
-                return self._volumes[study_id]
-        path = self.folder(study_id) / "volume.nii.gz"
-        if not path.exists():
+    def render_slice(self, study_id: str, plane: str, position_mm: float | None, preset: str,
+                     overlay: bool = False) -> Any:
+        study = self.study(study_id)
+        if not study.has_volume:
             raise Conflict(f"study {study_id!r} has meshes only: there is no image to slice")
-        volume = imaging.read_nifti(path)
-        with self._lock:
-            self._volumes[study_id] = volume
-            while len(self._volumes) > 2:
-                self._volumes.popitem(last=False)
-        return volume
+        return study.render_slice(plane, position_mm, preset=preset, overlay=overlay)
 
 
 def _titled(manifest: dict[str, Any], out: Path, title: str) -> dict[str, Any]:

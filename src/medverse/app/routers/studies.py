@@ -151,9 +151,11 @@ async def slice_png(study_id: str, request: Request,
                     plane: Literal["axial", "coronal", "sagittal"] = "axial",
                     position_mm: float | None = Query(None, allow_inf_nan=False),
                     preset: Literal["soft_tissue", "bone", "lung", "brain"] = "soft_tissue",
+                    overlay: bool = False,
                     _user: User = Depends(current_user)) -> Response:
+    """A slice image; with ``overlay`` the structures are drawn over it in their colours."""
     studies = services(request).studies
-    image = await asyncio.to_thread(studies.render_slice, study_id, plane, position_mm, preset)
+    image = await asyncio.to_thread(studies.render_slice, study_id, plane, position_mm, preset, overlay)
     return Response(image.png, media_type="image/png",
                     headers={"X-Slice-Placement": json.dumps(image.placement()),
                              "Cache-Control": "private, max-age=3600"})
