@@ -155,6 +155,8 @@ def slice_(path: Path, out_png: Path, plane: str, position: float | None, preset
 
     try:
         src = path / "volume.nii.gz" if (path / "volume.nii.gz").is_file() else path
+        if path.is_dir() and (path / "study.json").is_file() and src == path:
+            raise InvalidStudy(f"study {path.name!r} has meshes only (no image volume to slice)")
         volume = load_volume(src, series=series)
         img = render_slice(volume, plane, position, preset=preset)  # type: ignore[arg-type]
     except InvalidStudy as exc:

@@ -165,7 +165,7 @@ def align_to_grid(array: np.ndarray, affine: np.ndarray, reference: Volume,
         shape_ref = arr.shape
         start = np.zeros(3, dtype=int)
         for b in range(3):
-            origin = int(round(t[b]))
+            origin = round(float(t[b]))
             if signs_ref[b] < 0:
                 arr = np.flip(arr, axis=b)
                 start[b] = origin - (shape_ref[b] - 1)
@@ -282,7 +282,7 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
         affine[:3, 1] = col_dir * spacing[0]
         affine[:3, 2] = normal * step
         affine[:3, 3] = origin
-        nk = int(round((uniq[-1] - uniq[0]) / step)) + 1 if len(uniq) > 1 else 1
+        nk = round(float((uniq[-1] - uniq[0]) / step)) + 1 if len(uniq) > 1 else 1
         reference = Volume(np.zeros((cols, rows, nk), np.uint8), affine)
     frame_affine = np.eye(4)
     frame_affine[:3, 0] = row_dir * spacing[1]

@@ -19,7 +19,7 @@ import io
 import os
 import stat
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -241,12 +241,15 @@ def _series_key(ds: Any, source: DicomSource) -> tuple[str, bool]:
     return "series:" + "|".join(parts), True
 
 
-def _parse(sources: Iterable[DicomSource]) -> tuple[list[_Slice], list[str], dict[str, SeriesInfo]]:
+def _parse(sources: Sequence[DicomSource], progress: Any = None
+           ) -> tuple[list[_Slice], list[str], dict[str, SeriesInfo]]:
     pydicom = _pydicom()
     slices: list[_Slice] = []
     rejected: list[str] = []
     infos: dict[str, SeriesInfo] = {}
-    for src in sources:
+    for n, src in enumerate(sources):
+        if progress is not None and n % 8 == 0:
+            progress(n / max(1, len(sources)))
         base = os.path.basename(src.name.split(":")[-1])
         if base.upper() == "DICOMDIR":
             continue
@@ -375,7 +378,8 @@ def read_dicom(
     limits : ZipLimits
         Safety limits for zip archives.
     progress : callable(fraction), optional
-        Called with 0..1 while slices decode.
+        Called with 0..1 while files are parsed (first half) and slices decode (second half);
+        it may raise to stop the read (cancellation).
 
     Returns
     -------
@@ -386,7 +390,8 @@ def read_dicom(
     ------
     NotDicom, MixedSeries, MissingSlices, UnsupportedTransferSyntax, UnsafeArchive, InvalidStudy
     """
-    slices, rejected, infos = _parse(collect_sources(source, limits))
+    parse_progress = (lambda f: progress(0.5 * f)) if progress is not None else None
+    slices, rejected, infos = _parse(collect_sources(source, limits), parse_progress)
     if not infos:
         raise _not_dicom(rejected)
     chosen = _choose(infos, series)
@@ -405,7 +410,8 @@ def read_dicom(
     for s in chosen_slices[1:]:
         _check_transfer_syntax(s.ds, s.source.name)
 
-    volume = _assemble(chosen_slices, nonuniform, quirks, progress)
+    decode_progress = (lambda f: progress(0.5 + 0.5 * f)) if progress is not None else None
+    volume = _assemble(chosen_slices, nonuniform, quirks, decode_progress)
     if validation == "raise" and quirks:
         raise InvalidStudy("strict validation refused the series: " + "; ".join(quirks))
 
