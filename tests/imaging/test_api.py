@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-import medverse.imaging as imaging
+from medverse import imaging
 
 
 def test_all_names_resolve_and_nothing_else_is_exported() -> None:
@@ -22,7 +22,7 @@ def test_engine_imports_nothing_from_the_server() -> None:
     for source in root.rglob("*.py"):
         importlib.import_module("medverse." + ".".join(
             source.relative_to(root.parent).with_suffix("").parts).replace(".__init__", ""))
-        imports = re.findall(r"^\s*(?:from|import)\s+(medverse\.[\w.]+)", source.read_text(), re.M)
+        imports = re.findall(r"^\s*(?:from|import)\s+(medverse\.[\w.]+)", source.read_text(), re.MULTILINE)
         server = [m for m in imports if m.startswith(("medverse.app", "medverse.spaces",
                                                       "medverse.store", "medverse.anatomy"))]
         assert server == [], (source.name, server)
