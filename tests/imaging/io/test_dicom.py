@@ -203,3 +203,11 @@ def test_random_bytes_and_broken_zip_are_not_dicom() -> None:
         read_dicom(np.random.default_rng(2).bytes(10_000))
     with pytest.raises(NotDicom):
         read_dicom(b"PK\x03\x04" + b"\x00" * 100)
+
+
+def test_validation_setting_records_ignores_or_raises_quirks() -> None:
+    path = sample_path("ct_abdomen_20slices_uncompressed")
+    assert read_dicom(path, validation="record").metadata["quirks"]
+    assert "quirks" not in read_dicom(path, validation="ignore").metadata
+    with pytest.raises(InvalidStudy, match="strict validation"):
+        read_dicom(path, validation="raise")
