@@ -96,3 +96,13 @@ def test_mirrored_affine_still_gives_outward_faces() -> None:
     arr[(ii - 10) ** 2 + (jj - 10) ** 2 + (kk - 10) ** 2 <= 36] = 1
     meshes = mesh_label_map(LabelMap(arr, affine, {1: StructureInfo(1, "b", (1, 1, 1, 1.0))}))
     assert meshes[0].mesh.signed_volume_mm3() > 0
+
+
+def test_sheared_grid_survives_nifti_through_the_sform(tmp_path: Path) -> None:
+    nib = pytest.importorskip("nibabel")
+    affine = np.eye(4)
+    affine[1, 2] = 0.5  # gantry tilt
+    affine[2, 2] = 2.0
+    path = write_nifti(Volume(np.zeros((3, 3, 3), np.int16), affine), tmp_path / "t.nii.gz")
+    assert np.allclose(read_nifti(path).affine, affine)
+    assert int(nib.load(str(path)).header["qform_code"]) == 0

@@ -111,13 +111,18 @@ def read_nifti(source: str | Path | bytes, *, volume_index: int = 0) -> Volume:
 
 
 def nifti_bytes(volume: Volume, *, compress: bool = True) -> bytes:
-    """Encode ``volume`` as NIfTI-1 (RAS affine in both sform and qform) and return the bytes."""
+    """Encode ``volume`` as NIfTI-1 (RAS affine in the sform, and in the qform unless the grid is
+    sheared) and return the bytes."""
     nib = _nib()
     affine_ras = LPS_TO_RAS @ volume.affine
     img = nib.Nifti1Image(volume.array, affine_ras)
     img.header.set_xyzt_units("mm")
     img.set_sform(affine_ras, code=1)
-    img.set_qform(affine_ras, code=1)
+    cols = affine_ras[:3, :3] / np.linalg.norm(affine_ras[:3, :3], axis=0)
+    if np.allclose(cols.T @ cols, np.eye(3), atol=1e-6):
+        img.set_qform(affine_ras, code=1)
+    else:  # a sheared (gantry-tilted) grid: the qform cannot hold it, only the sform does
+        img.set_qform(None, code=0)
     raw = img.to_bytes()
     return gzip.compress(raw, compresslevel=1) if compress else raw
 
