@@ -429,10 +429,13 @@ def read_dicom(
         "units": "HU" if (_str(first, "Modality") == "CT") else _str(first, "RescaleType"),
     }
     if deid:
+        # The volume keeps pixel data and the whitelisted attributes above, nothing else, so the
+        # profile runs on the dataset those attributes come from (the series' files share their
+        # identifying attributes) and the record covers the whole series.
         record = DeidRecord()
         uids = UidMapper()
-        for s in chosen_slices:
-            deidentify(s.ds, record, uids)
+        deidentify(first, record, uids)
+        record.files = len(chosen_slices)
         meta["series_uid"] = uids(chosen.key)
         meta["deid"] = record.to_dict()
     else:
