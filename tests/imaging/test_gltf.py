@@ -61,3 +61,13 @@ def test_frame_conversion_is_a_rotation_and_inverts() -> None:
 def test_invalid_glb_is_refused() -> None:
     with pytest.raises(ValueError, match="glTF"):
         read_glb(b"not a glb at all, really")
+
+
+def test_at_most_100_structures_keeping_the_largest() -> None:
+    arr = np.zeros((110, 8, 8), np.uint16)
+    for k in range(1, 106):
+        arr[k - 1, 2:2 + (2 if k > 5 else 6), 2:6] = k  # labels 1-5 are bigger
+    table = {k: StructureInfo(k, f"s{k}", (1, 2, 3, 1.0)) for k in range(1, 106)}
+    meshes = mesh_label_map(LabelMap(arr, np.eye(4), table), smooth_sigma=0.0)
+    assert len(meshes) == 100
+    assert {"s1", "s2", "s3", "s4", "s5"} <= {m.name for m in meshes}
