@@ -1,7 +1,8 @@
 """Browser fixtures: Debian's Chromium driven by Playwright (sync API) against the real server.
 
-Each `people` call opens a new browser context (one user: own cookies, own page), signs in
-through the sign-in form and can enter a space. Console errors and uncaught page errors fail the
+Each `people` call opens a new browser context (one user: own cookies, own page), signs in (with
+the login request the form sends; tests/browser/test_pages.py drives the form itself) and can
+enter a space. Console errors and uncaught page errors fail the
 test unless the test expects them (a server restart makes the browser log failed reconnects).
 """
 
@@ -54,7 +55,21 @@ class Person:
             self.console_errors.append(msg.text)
 
     # --- navigation -----------------------------------------------------------------------
+    def sign_in_by_api(self) -> "Person":
+        """Signs in with the REST call the form makes (the cookie lands in this context)."""
+        r = self.context.request.post(
+            self.base_url + "/api/auth/login", data={"username": self.username, "password": self.password}
+        )
+        assert r.ok, r.text()
+        self.mark_signed_in()
+        return self
+
+    def mark_signed_in(self) -> None:
+        # the marker the client sets after signing in through the form
+        self.context.add_init_script("localStorage.setItem('medverse.signedIn', '1')")
+
     def sign_in(self) -> "Person":
+        """Signs in through the sign-in form and waits for the lobby."""
         self.page.goto(self.base_url + "/")
         self.page.fill("#username", self.username)
         self.page.fill("#password", self.password)
@@ -97,17 +112,30 @@ def browser() -> Iterator[Any]:
 
 PeopleFactory = Callable[..., Person]
 
+# Session cookies by (server, username): signing in costs an argon2 check, so each user signs in
+# once per server and later contexts start with the same cookie.
+_SIGNED_IN: dict[tuple[str, str], Any] = {}
+
 
 def _people(browser: Any, base_url_of: Callable[[], str], credentials: dict[str, str]) -> Iterator[PeopleFactory]:
     made: list[Person] = []
 
     def make(username: str, *, enter: bool = True, viewport: dict[str, int] | None = None) -> Person:
-        context = browser.new_context(viewport=viewport or VIEWPORT)
+        key = (base_url_of(), username)
+        state = _SIGNED_IN.get(key)
+        context = browser.new_context(viewport=viewport or VIEWPORT, storage_state=state)
         person = Person(context, base_url_of(), username, credentials[username])
         made.append(person)
-        person.sign_in()
+        if state is None:
+            person.sign_in_by_api()
+            _SIGNED_IN[key] = context.storage_state()
+        else:
+            person.mark_signed_in()
         if enter:
             person.enter()
+        else:
+            person.page.goto(person.base_url + "/#/lobby")
+            person.page.wait_for_selector(".page-lobby")
         return person
 
     yield make

@@ -44,6 +44,12 @@ def test_participant_list_shows_roles_and_instructor_mutes_chat(people):
     kim.page.locator(".toast-error", has_text="muted").first.wait_for()
     ines.page.locator(f"#participants li[data-pid='{kim_pid}'] .mute-btn").click()
     kim.wait("!document.querySelector('#chat-input').disabled")
+    # lock and unlock the space: everyone sees the state
+    ines.page.click("#lock-space")
+    kim.page.locator("#space-status", has_text="Locked").wait_for()
+    assert ines.page.get_attribute("#lock-space", "aria-pressed") == "true"
+    ines.page.click("#lock-space")
+    kim.wait("!document.querySelector('#space-status').textContent.includes('Locked')")
 
 
 def test_instructor_removes_a_member_who_lands_in_the_lobby(people, live_server):

@@ -34,6 +34,13 @@ def test_wrong_password_is_refused_and_sign_out_returns_to_sign_in(browser, live
         context.close()
 
 
+def test_unknown_space_sends_back_to_the_lobby_with_a_message(people):
+    sam = people("sam", enter=False)
+    sam.page.goto(sam.base_url + "/#/space/no-such-space")
+    sam.page.wait_for_url("**/#/lobby", timeout=15_000)
+    sam.page.locator(".toast-error", has_text="no-such-space").wait_for()
+
+
 def test_lobby_lists_spaces_with_my_role_and_who_is_there(people):
     ines = people("ines")
     sam = people("sam", enter=False)

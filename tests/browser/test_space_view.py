@@ -56,25 +56,31 @@ def test_two_users_see_each_other_and_movement_is_smooth(people):
     assert seen["role"] == "participant"
     assert seen["name"] == me_sam["display_name"]
     start = seen["position"]
-    # Sam walks forward with the W key for a moment
+    # Sam walks forward with the W key until Ines has seen him cover a metre (at most 8 s)
     sam.page.locator("canvas.scene-canvas").focus()
     sam.page.keyboard.down("w")
     samples = []
     t0 = time.monotonic()
-    while time.monotonic() - t0 < 1.2:
-        a = next(a for a in ines.hook("avatars()") if a["pid"] == me_sam["pid"])
-        samples.append(tuple(a["position"]))
-        sam.page.wait_for_timeout(40)
-    sam.page.keyboard.up("w")
+    try:
+        while time.monotonic() - t0 < 8:
+            a = next(a for a in ines.hook("avatars()") if a["pid"] == me_sam["pid"])
+            samples.append(tuple(a["position"]))
+            if math.dist(samples[-1], start) > 1.0:
+                break
+            ines.page.wait_for_timeout(30)
+    finally:
+        sam.page.keyboard.up("w")
+    assert math.dist(samples[-1], start) > 1.0, samples
+    # Ines's view settles where Sam's camera stopped
     ines.wait(
         "(() => { const a = __medverse.avatars().find(a => a.pid === arg.pid);"
-        " const d = Math.hypot(a.position[0] - arg.p[0], a.position[2] - arg.p[2]); return d > 1.0; })()",
-        arg={"pid": me_sam["pid"], "p": start},
+        " const c = arg.c; return Math.hypot(a.position[0] - c[0], a.position[2] - c[2]) < 0.1; })()",
+        arg={"pid": me_sam["pid"], "c": sam.hook("camera()")},
     )
     end = next(a for a in ines.hook("avatars()") if a["pid"] == me_sam["pid"])["position"]
     own = sam.hook("camera()")
     # Ines sees Sam where Sam's camera is (within interpolation lag)
     assert math.dist(end, own) < 0.6, (end, own)
-    # interpolated: Ines saw several intermediate positions, not one jump
+    # interpolated: on the way Ines saw intermediate positions, not one jump
     distinct = {tuple(round(c, 3) for c in s) for s in samples}
-    assert len(distinct) >= 4, samples
+    assert len(distinct) >= 3, samples

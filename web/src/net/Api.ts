@@ -19,7 +19,8 @@ export interface AuditEntry {
   at?: number | string;
   action?: string;
   actor?: string | number | null;
-  actor_user_id?: number | null;
+  actor_id?: number | null;
+  ip?: string | null;
   target?: string | null;
   detail?: unknown;
   [key: string]: unknown;

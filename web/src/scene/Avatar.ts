@@ -61,7 +61,7 @@ export class Avatar extends THREE.Group {
     this.rayDot.visible = false;
     this.add(this.ray, this.rayDot);
 
-    this.nameTag = new LabelSprite([name, role], { accent: new THREE.Color(colour).getStyle(), lineHeight: 0.13 });
+    this.nameTag = new LabelSprite([name, role], { accent: new THREE.Color(colour).getStyle(), lineHeight: 0.17 });
     this.add(this.nameTag);
   }
 
@@ -104,7 +104,7 @@ export class Avatar extends THREE.Group {
       this.ray.scale.set(1, 1, rayLength / RAY_LENGTH);
       this.rayDot.position.copy(this.ray.position).addScaledVector(_dir, rayLength);
     }
-    this.nameTag.position.copy(this.head.position).add(_v.set(0, 0.24, 0));
+    this.nameTag.position.copy(this.head.position).add(_v.set(0, 0.22, 0));
   }
 
   private placeHand(hand: THREE.Mesh, valid: boolean, v: ArrayLike<number>, at: number, side: number): void {

@@ -36,7 +36,7 @@ export class LabelSprite extends THREE.Sprite {
     this.visible = clean.length > 0;
     if (!clean.length) return;
     const px = 44;
-    const small = 34;
+    const small = 36;
     const pad = 18;
     const ctx = this.canvas.getContext("2d");
     if (!ctx) return;

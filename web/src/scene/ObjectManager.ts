@@ -87,7 +87,7 @@ export class ObjectManager {
       root.userData.objectId = o.id;
       root.add(mesh);
       this.pickables.add(root);
-      const label = new LabelSprite([o.label], { lineHeight: 0.08 });
+      const label = new LabelSprite([o.label], { lineHeight: 0.11 });
       this.labels.add(label);
       v = { object: o, root, mesh, label };
       this.views.set(o.id, v);

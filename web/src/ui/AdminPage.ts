@@ -93,7 +93,7 @@ export class AdminPage implements Page {
             { "aria-labelledby": "h-audit" },
             h("div.card-head", null, h("h2#h-audit", null, "Audit log"), h("button.btn.btn-ghost", { type: "button", onclick: () => void this.loadAudit() }, "Refresh")),
             h("p.muted.small", null, "Security-relevant actions, newest first. The log is read-only."),
-            h("div.table-scroll", null, h("table.table.table-audit", null, h("thead", null, h("tr", null, h("th", null, "When"), h("th", null, "Who"), h("th", null, "Action"), h("th", null, "Details"))), this.auditBody)),
+            h("div.table-scroll", null, h("table.table.table-audit", null, h("thead", null, h("tr", null, h("th", null, "When"), h("th", null, "Who"), h("th", null, "Action"), h("th", null, "Target"), h("th", null, "Details"), h("th", null, "From"))), this.auditBody)),
           ),
         ),
       ),
@@ -173,12 +173,20 @@ export class AdminPage implements Page {
   }
 
   private auditRow(e: AuditEntry): HTMLElement {
-    const when = e.ts ?? e.at ?? e.created_at ?? e.time;
+    const when = e.ts ?? e.at;
     const whenText = typeof when === "number" ? new Date(when * 1000).toLocaleString() : typeof when === "string" ? new Date(when).toLocaleString() : "";
-    const who = e.actor ?? e.actor_username ?? e.username ?? e.actor_user_id ?? "";
-    const rest = Object.fromEntries(Object.entries(e).filter(([k]) => !["id", "ts", "at", "created_at", "time", "actor", "actor_username", "username", "actor_user_id", "action"].includes(k)));
-    const detail = Object.keys(rest).length ? JSON.stringify(rest) : "";
-    return h("tr", null, h("td.nowrap", null, whenText), h("td", null, String(who ?? "")), h("td", null, h("code", null, String(e.action ?? ""))), h("td.audit-detail", { title: detail }, detail));
+    const who = e.actor ?? (e.actor_id !== undefined && e.actor_id !== null ? `user ${String(e.actor_id)}` : "—");
+    const detail = e.detail && typeof e.detail === "object" ? Object.entries(e.detail as Record<string, unknown>).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" ") : e.detail ? String(e.detail) : "";
+    return h(
+      "tr",
+      null,
+      h("td.nowrap", null, whenText),
+      h("td", null, String(who)),
+      h("td", null, h("code", null, String(e.action ?? ""))),
+      h("td", null, e.target ? String(e.target) : ""),
+      h("td.audit-detail", { title: detail }, detail),
+      h("td.nowrap.muted", null, typeof e.ip === "string" ? e.ip : ""),
+    );
   }
 
   dispose(): void {}
