@@ -1,17 +1,47 @@
-"""medverse.physiology: a virtual-patient physiology engine (pure library, no server imports)."""
+"""medverse.physiology: a virtual-patient physiology engine (a pure library, no server imports).
+
+The public names are imported lazily so that ``medverse.physiology.cli`` (and therefore
+``medverse --help``) does not load NumPy or compile the engine.
+
+Main entry points: :class:`Patient`, :class:`PatientBatch` (N patients advancing together),
+:func:`load_scenario` / :func:`run` / :func:`run_many` (scenario files), :func:`run_validation`.
+"""
 
 from __future__ import annotations
 
-from .engine import Chunk, PatientBatch
-from .errors import InvalidAction, InvalidPatient, PhysiologyError, ScenarioError
-from .patient import Patient
+import importlib
+from typing import Any
 
-__all__ = [
-    "Chunk",
-    "InvalidAction",
-    "InvalidPatient",
-    "Patient",
-    "PatientBatch",
-    "PhysiologyError",
-    "ScenarioError",
-]
+from .errors import InvalidAction, InvalidPatient, PhysiologyError, ScenarioError
+
+_LAZY = {
+    "Action": ".interventions",
+    "make_action": ".interventions",
+    "Chunk": ".engine",
+    "PatientBatch": ".engine",
+    "Patient": ".patient",
+    "Scenario": ".scenario",
+    "load_scenario": ".scenario",
+    "parse_scenario": ".scenario",
+    "builtin_scenarios": ".scenario",
+    "Event": ".simulation",
+    "Result": ".simulation",
+    "run": ".simulation",
+    "run_many": ".simulation",
+    "run_validation": ".validation",
+    "render_markdown": ".validation",
+}
+
+__all__ = sorted(["InvalidAction", "InvalidPatient", "PhysiologyError", "ScenarioError", *_LAZY])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -6,6 +6,7 @@ stays fast and works without the ``physiology`` extra.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def run_cmd(scenario: str, out: Path | None, plot_path: Path | None, waveforms: 
         res = run(sc, waveforms=waveforms is not None)
     else:
         with click.progressbar(length=1000, label=f"{sc.name} ({sc.duration_s / 60:.1f} min)",
-                               file=click.get_text_stream("stderr")) as bar:
+                               file=sys.stderr) as bar:
             done = [0]
 
             def progress(frac: float) -> None:

@@ -100,7 +100,7 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     x[L.X_P_THORAX] = 0.7356 * ppl + 0.7356 * 0.4 * s[L.P_AW]
 
     # circulation
-    r_art = p[L.P_R_ART] * s[L.SVR_FAC] * (1.0 + 1.6 * alpha) * (1.0 - 0.6 * m) * (1.0 - 0.5 * sep)
+    r_art = p[L.P_R_ART] * s[L.SVR_FAC] * (1.0 + 1.6 * alpha) * (1.0 - 0.75 * m) * (1.0 - 0.65 * sep)
     x[L.X_R_ART_EFF] = r_art * (1.0 - 0.2 * e_op)
     ph = x[L.X_PH]
     f_acid = 1.0 if ph >= 7.2 else max(0.3, 1.0 - 1.5 * (7.2 - ph))
@@ -108,7 +108,7 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     inot = s[L.EMAX_FAC] * (1.0 + 1.2 * beta1) * f_acid * max(f_myo, 0.2)
     x[L.X_EMAX_LV_EFF] = max(p[L.P_E_LV_MAX] * inot, 0.05 * p[L.P_E_LV_MAX])
     x[L.X_EMAX_RV_EFF] = max(p[L.P_E_RV_MAX] * inot, 0.05 * p[L.P_E_RV_MAX])
-    x[L.X_VU_SV_EFF] = p[L.P_VU_SV] + s[L.VU_DELTA] + (800.0 * m + 400.0 * sep - 300.0 * alpha) * bvs
+    x[L.X_VU_SV_EFF] = p[L.P_VU_SV] + s[L.VU_DELTA] + (1200.0 * m + 700.0 * sep - 300.0 * alpha) * bvs
     hr = p[L.P_HR0] * (1.0 + s[L.HR_VAGAL] + s[L.HR_SYMP]) * (1.0 + 1.3 * beta1) * (1.0 - 0.25 * e_op)
     hr += 8.0 * (s[L.T_CORE] - 37.0)
     if s[L.M_MYO] < 0.3:
@@ -151,7 +151,7 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     # ventilatory drive -> rate and effort (the brainstem needs perfusion)
     f_cer = min(max((map_mmhg - 15.0) / 15.0, 0.0), 1.0)
     d = max(s[L.DRIVE], 0.0) * (1.0 - min(inp[L.I_APNEA], 1.0)) * f_cer
-    x[L.X_RR_TARGET] = min(p[L.P_RR0] * d**0.75 * (1.0 - 0.97 * e_op), 60.0)
+    x[L.X_RR_TARGET] = min(p[L.P_RR0] * d**0.75 * (1.0 - e_op), 60.0)
     x[L.X_PMUS_TARGET] = p[L.P_PMUS0] * d**0.25 * (1.0 - 0.3 * e_op)
 
     leak = (25.0 * m + 8.0 * sep) * bvs

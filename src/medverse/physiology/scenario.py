@@ -312,7 +312,13 @@ def _build(data: dict[str, Any], source: str, fail: Callable[[str, list[Any]], S
     try:
         patient = Patient(**kwargs, name=str(data["name"]))
     except InvalidPatient as exc:
-        raise fail(str(exc), ["patient"]) from None
+        msg = str(exc)
+        key = next((k for k, (attr, _d) in _PATIENT_FIELDS.items() if msg.startswith(attr)), None)
+        if key is None and msg.startswith(("copd", "chronic_anemia")):
+            key = "conditions"
+        if key is None and msg.startswith("sex"):
+            key = "sex"
+        raise fail(msg, ["patient"] + ([key] if key and key in pdata else [])) from None
     actions = []
     for j, raw in enumerate(data.get("actions", []) or []):
         at = q(raw["at"], "time", ["actions", j, "at"])
