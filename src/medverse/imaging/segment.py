@@ -11,7 +11,8 @@ CT classes (label, name, rule after block averaging):
 1     body            HU > -500, opened twice (detaches the table), components of >= 50 mL
                       and >= 2 % of the largest (trunk, and arms apart from it), holes filled
                       per slice
-2     fat             -190..-30 HU inside the body, specks < 1 mL dropped
+2     fat             -190..-30 HU inside the body, opened (drops the one-voxel partial-volume
+                      rims around organs and gas), specks < 1 mL dropped
 3     soft_tissue     -30..180 HU inside the body and nothing else, opened, >= 5 mL parts
 4     bone            components of >= 180 HU that are not vessel-like (below), marrow
                       filled by closing and hole filling, >= 2 mL
@@ -228,7 +229,7 @@ def segment_ct(volume: Volume, *, working_mm: float = 1.5,
     _check_cancel(cancel)
 
     fat = (hu >= -190) & (hu <= -30) & body & ~lungs
-    fat = _drop_small(fat, int(1.0 / ml))
+    fat = _drop_small(ndi.binary_opening(fat), int(1.0 / ml))  # no partial-volume rims
     report(0.7)
     soft = (hu > -30) & (hu < 180) & body & ~(bone | vessels | lungs | fat)
     soft = _drop_small(ndi.binary_opening(soft), int(5.0 / ml))
