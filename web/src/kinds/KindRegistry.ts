@@ -1,3 +1,4 @@
+import { AnatomyKind } from "./anatomy/AnatomyKind";
 import { CommonsKind } from "./CommonsKind";
 import type { SpaceKind } from "./SpaceKind";
 
@@ -22,3 +23,4 @@ export class KindRegistry {
 }
 
 KindRegistry.register(new CommonsKind());
+KindRegistry.register(new AnatomyKind());

@@ -23,6 +23,8 @@ export interface SpaceConnectionEvents {
   error: ErrorFrame;
   /** The socket closed for good; `code` says why (4001, 4003, 4004 or 1000). */
   ended: { code: number; reason: string };
+  /** Any other JSON message (e.g. `job.progress`), for kind modules. */
+  message: Record<string, unknown>;
 }
 
 interface Pending {
@@ -301,6 +303,7 @@ export class SpaceConnection {
       case Msg.PONG:
         break;
       default:
+        this.events.emit("message", msg);
         break;
     }
   }

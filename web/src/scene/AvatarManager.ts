@@ -124,6 +124,17 @@ export class AvatarManager {
     }
   }
 
+  /** The head pose (world space) of a participant's avatar by user id; false when none is shown. */
+  headPose(userId: number, position: THREE.Vector3, quaternion: THREE.Quaternion): boolean {
+    for (const r of this.remotes.values()) {
+      if (r.participant.user_id !== userId || !r.avatar.visible) continue;
+      r.avatar.head.getWorldPosition(position);
+      r.avatar.head.getWorldQuaternion(quaternion);
+      return true;
+    }
+    return false;
+  }
+
   /** For the test hook: every remote avatar with a pose. */
   list(): { pid: number; user_id: number; name: string; role: string; position: [number, number, number]; visible: boolean }[] {
     return [...this.remotes.values()].map((r) => {

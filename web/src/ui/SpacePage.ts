@@ -315,7 +315,13 @@ export class SpacePage implements Page {
         state: this.state,
         panel: this.kindPanel,
         title: w.space.title || w.space.name,
+        spaceName: this.spaceName,
         command: (name, args) => this.send(name, args),
+        controls: this.controls,
+        myRole: () => this.myRole,
+        myUserId: () => this.welcome?.you.user_id ?? null,
+        onMessage: (cb) => this.connection.events.on("message", cb),
+        headPose: (userId, position, quaternion) => this.avatars?.headPose(userId, position, quaternion) ?? false,
       });
     }
   }

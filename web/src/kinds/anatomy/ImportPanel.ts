@@ -1,0 +1,197 @@
+import { h } from "../../ui/dom";
+import type { Study } from "./AnatomyState";
+
+export interface Job {
+  id: string;
+  state: string;
+  stage: string;
+  percent: number;
+  error: string | null;
+  error_code: string | null;
+}
+
+interface Sample {
+  name: string;
+  title: string;
+  available: boolean;
+  reason: string | null;
+  license?: string;
+}
+
+const STAGES: Record<string, string> = {
+  queued: "Waiting to start",
+  done: "Done",
+};
+
+/** Turns a problem+json body (or anything) into one plain sentence. */
+async function problem(r: Response): Promise<string> {
+  try {
+    const p = (await r.json()) as Record<string, unknown>;
+    return String(p.detail ?? p.title ?? `the server answered ${r.status}`);
+  } catch {
+    return `the server answered ${r.status}`;
+  }
+}
+
+/**
+ * The study card: the loaded study's title and credit line for everyone; for the instructor, the
+ * import form (a sample from the library, or an upload), the job's progress bar with its stage and
+ * a Cancel button, and the reason when an import fails.
+ */
+export class ImportPanel {
+  readonly el: HTMLElement;
+  private readonly titleEl = h("div.an-study-title#anatomy-study-title", null, "No study loaded yet");
+  private readonly creditEl = h("div.an-credit#anatomy-credit");
+  private readonly form: HTMLElement;
+  private readonly sampleSelect = h("select#anatomy-sample", { "aria-label": "Sample study" });
+  private readonly fileInput = h("input#anatomy-file", { type: "file", accept: ".zip,.dcm,.nii,.gz", "aria-label": "Study file to upload" }) as HTMLInputElement;
+  private readonly importBtn: HTMLButtonElement;
+  private readonly uploadBtn: HTMLButtonElement;
+  private readonly progress = h("div.an-progress#anatomy-progress", { hidden: true });
+  private readonly bar = h("div.an-bar-fill");
+  private readonly stageEl = h("span.an-stage#anatomy-stage");
+  private readonly cancelBtn: HTMLButtonElement;
+  private readonly errorEl = h("div.an-error#anatomy-import-error", { role: "alert", hidden: true });
+  private job: Job | null = null;
+  private samplesLoaded = false;
+
+  constructor(private readonly spaceName: string) {
+    this.importBtn = h("button.btn.btn-small.btn-primary#anatomy-import", { type: "button", onclick: () => void this.importSample() }, "Import") as HTMLButtonElement;
+    this.uploadBtn = h("button.btn.btn-small#anatomy-upload", { type: "button", onclick: () => void this.upload() }, "Upload") as HTMLButtonElement;
+    this.cancelBtn = h("button.btn.btn-small.btn-danger#anatomy-cancel", { type: "button", onclick: () => void this.cancel() }, "Cancel") as HTMLButtonElement;
+    this.progress.append(h("div.an-bar", null, this.bar), h("div.an-row", null, this.stageEl, this.cancelBtn));
+    this.form = h(
+      "div.an-import",
+      { hidden: true },
+      h("label.an-label", { for: "anatomy-sample" }, "Import a sample study"),
+      h("div.an-row", null, this.sampleSelect, this.importBtn),
+      h("label.an-label", { for: "anatomy-file" }, "…or upload a scan (.zip of DICOM, .dcm, .nii, .nii.gz)"),
+      h("div.an-row", null, this.fileInput, this.uploadBtn),
+    );
+    this.el = h("section.an-section", null, this.titleEl, this.creditEl, this.form, this.progress, this.errorEl);
+  }
+
+  setInstructor(on: boolean): void {
+    this.form.hidden = !on;
+    if (on && !this.samplesLoaded) {
+      this.samplesLoaded = true;
+      void this.loadSamples();
+    }
+  }
+
+  setStudy(study: Study | null): void {
+    this.titleEl.textContent = study ? study.title || study.id : "No study loaded yet";
+    this.creditEl.textContent = study?.credit ? `Data: ${study.credit}` : "";
+    this.creditEl.hidden = !study?.credit;
+  }
+
+  /** A `job.progress` message from the space. */
+  onJob(job: Job): void {
+    if (this.job && job.id !== this.job.id && this.job.state === "running") return;
+    this.job = job;
+    const running = job.state === "running" || job.state === "queued";
+    this.progress.hidden = false;
+    this.bar.style.width = `${Math.max(0, Math.min(100, job.percent))}%`;
+    const stage = STAGES[job.stage] ?? (job.stage ? job.stage.replace(/_/g, " ") : "working");
+    if (running) this.stageEl.textContent = `${stage[0].toUpperCase()}${stage.slice(1)} · ${Math.round(job.percent)} %`;
+    else if (job.state === "succeeded") this.stageEl.textContent = "Imported: the body appears for everyone";
+    else if (job.state === "cancelled") this.stageEl.textContent = "Import cancelled";
+    else this.stageEl.textContent = "Import failed";
+    this.cancelBtn.hidden = !running || this.form.hidden;
+    this.busy(running);
+    if (job.state === "failed") this.showError(`The import failed: ${job.error ?? "no reason given"}`);
+    else this.showError(null);
+    if (!running) window.setTimeout(() => {
+      if (this.job === job) this.progress.hidden = true;
+    }, job.state === "failed" ? 15000 : 4000);
+  }
+
+  private busy(on: boolean): void {
+    this.importBtn.disabled = on;
+    this.uploadBtn.disabled = on;
+  }
+
+  private showError(text: string | null): void {
+    this.errorEl.hidden = text === null;
+    this.errorEl.textContent = text ?? "";
+  }
+
+  private async loadSamples(): Promise<void> {
+    try {
+      const r = await fetch("/api/studies/samples", { credentials: "same-origin" });
+      if (!r.ok) throw new Error(await problem(r));
+      const { samples } = (await r.json()) as { samples: Sample[] };
+      this.sampleSelect.replaceChildren(
+        ...samples.map((s) => h("option", { value: s.name, disabled: !s.available, title: s.reason ?? s.license ?? "" }, s.available ? s.title : `${s.title} (unavailable)`)),
+      );
+      const organs = samples.find((s) => s.name === "abdomen-ct-organs" && s.available);
+      if (organs) this.sampleSelect.value = organs.name;
+    } catch (e) {
+      this.showError(`The sample list could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private started(job: Job): void {
+    this.job = null;
+    this.onJob(job);
+  }
+
+  private async importSample(): Promise<void> {
+    const sample = this.sampleSelect.value;
+    if (!sample) return;
+    this.showError(null);
+    this.busy(true);
+    try {
+      const r = await fetch(`/api/spaces/${encodeURIComponent(this.spaceName)}/studies`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ sample }),
+      });
+      if (!r.ok) throw new Error(await problem(r));
+      this.started(((await r.json()) as { job: Job }).job);
+    } catch (e) {
+      this.busy(false);
+      this.showError(`The import could not start: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async upload(): Promise<void> {
+    const file = this.fileInput.files?.[0];
+    if (!file) {
+      this.showError("Choose a file first: a .zip of DICOM files, a .dcm file, or a NIfTI file (.nii, .nii.gz).");
+      return;
+    }
+    this.showError(null);
+    this.busy(true);
+    this.progress.hidden = false;
+    this.cancelBtn.hidden = true;
+    this.bar.style.width = "0%";
+    this.stageEl.textContent = `Uploading ${file.name}…`;
+    const body = new FormData();
+    body.append("file", file, file.name);
+    try {
+      const r = await fetch(`/api/spaces/${encodeURIComponent(this.spaceName)}/studies/upload`, { method: "POST", credentials: "same-origin", body });
+      if (!r.ok) throw new Error(await problem(r));
+      this.started(((await r.json()) as { job: Job }).job);
+    } catch (e) {
+      this.busy(false);
+      this.progress.hidden = true;
+      this.showError(`The upload was refused: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private async cancel(): Promise<void> {
+    if (!this.job) return;
+    this.cancelBtn.disabled = true;
+    try {
+      const r = await fetch(`/api/jobs/${encodeURIComponent(this.job.id)}`, { method: "DELETE", credentials: "same-origin" });
+      if (!r.ok) throw new Error(await problem(r));
+      this.onJob(((await r.json()) as { job: Job }).job);
+    } catch (e) {
+      this.showError(`Could not cancel: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.cancelBtn.disabled = false;
+    }
+  }
+}
