@@ -71,3 +71,29 @@ def test_at_most_100_structures_keeping_the_largest() -> None:
     meshes = mesh_label_map(LabelMap(arr, np.eye(4), table), smooth_sigma=0.0)
     assert len(meshes) == 100
     assert {"s1", "s2", "s3", "s4", "s5"} <= {m.name for m in meshes}
+
+
+def test_decimation_is_safe_from_two_threads_at_once() -> None:
+    import threading
+
+    from medverse.imaging.mesh import decimate, surface_from_mask
+
+    def ball(r: int):
+        ii, jj, kk = np.meshgrid(*[np.arange(60)] * 3, indexing="ij")
+        mask = (ii - 30) ** 2 + (jj - 30) ** 2 + (kk - 30) ** 2 < r * r
+        return surface_from_mask(mask, np.eye(4), 0.0)
+
+    meshes = [ball(25), ball(12)]
+    serial = [decimate(m, 2000).n_triangles for m in meshes]
+    for _ in range(3):
+        results: dict[int, int] = {}
+
+        def run(i: int) -> None:
+            results[i] = decimate(meshes[i], 2000).n_triangles
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert [results[0], results[1]] == serial

@@ -16,6 +16,7 @@ Pipeline per structure (see docs/imaging.md for the measurements behind the choi
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -160,14 +161,22 @@ def taubin_smooth(mesh: Mesh, iterations: int = 5, lam: float = 0.5, mu: float =
     return Mesh(v.astype(np.float32), mesh.faces, None)
 
 
+#: fast-simplification keeps its working mesh in process-global C++ state: two decimations at
+#: once (two imports on two worker threads) silently swap results. One at a time.
+_DECIMATE_LOCK = threading.Lock()
+
+
 def decimate(mesh: Mesh, target_triangles: int) -> Mesh:
-    """Quadric-error decimation to about ``target_triangles`` (no-op when already below)."""
+    """Quadric-error decimation to about ``target_triangles`` (no-op when already below).
+
+    Thread-safe: calls are serialised, because the underlying library is not re-entrant."""
     if mesh.n_triangles <= target_triangles or mesh.n_triangles == 0:
         return mesh
     fs = optional_import("fast_simplification", "imaging")
     reduction = 1.0 - max(4, target_triangles) / mesh.n_triangles
-    v, f = fs.simplify(mesh.vertices.astype(np.float32), mesh.faces.astype(np.int32),
-                       target_reduction=float(min(0.999, max(0.0, reduction))), agg=10)
+    with _DECIMATE_LOCK:
+        v, f = fs.simplify(mesh.vertices.astype(np.float32), mesh.faces.astype(np.int32),
+                           target_reduction=float(min(0.999, max(0.0, reduction))), agg=10)
     return Mesh(np.asarray(v, dtype=np.float32), np.asarray(f, dtype=np.uint32), None)
 
 
