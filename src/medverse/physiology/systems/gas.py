@@ -37,7 +37,7 @@ def po2_from_content(c_ml_ml: float, hb_g_dl: float) -> float:
         return 0.0
     if o2_content(hi, hb_g_dl) <= c_ml_ml:
         return hi
-    for _ in range(40):
+    for _ in range(26):
         mid = 0.5 * (lo + hi)
         if o2_content(mid, hb_g_dl) < c_ml_ml:
             lo = mid
