@@ -30,11 +30,11 @@ class BenchServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "BenchServer":
+    def __enter__(self) -> BenchServer:
         cmd = [sys.executable, "-m", "medverse.cli", "serve", "--demo", "--port", str(self.port),
                "--data-dir", str(self.data_dir), "--log-level", "warning"]
         if self.cpu is not None and os.path.exists("/usr/bin/taskset"):
-            cmd = ["taskset", "-c", str(self.cpu)] + cmd
+            cmd = ["taskset", "-c", str(self.cpu), *cmd]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "server.log", "ab")
         self.proc = subprocess.Popen(cmd, env={**os.environ, "MEDVERSE_METRICS": "1", **self.env},

@@ -16,13 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from _server import machine  # type: ignore[import-not-found]
 from medverse.bus import LocalBus
 from medverse.config import load_settings
 from medverse.spaces import Actor, SpaceManager
 from medverse.spaces.metrics import Metrics
 from medverse.store import Database, StoredEvent
-
-from _server import machine  # type: ignore[import-not-found]
 
 
 def raw_appends(db: Database, n: int) -> float:
@@ -44,8 +43,10 @@ async def commands(db: Database, n: int, tmp: Path) -> float:
     actor = Actor(admin.id, "Admin", "instructor", True)
     t0 = time.perf_counter()
     for i in range(n):
-        await space.execute(actor, f"c{i}", "object.create" if i == 0 else "object.update",
-                            {"id": "o", "shape": "box", "position": [0, 0, 0]} if i == 0 else {"id": "o", "position": [i % 7, 0, 0]})
+        if i == 0:
+            await space.execute(actor, "c0", "object.create", {"id": "o", "shape": "box", "position": [0, 0, 0]})
+        else:
+            await space.execute(actor, f"c{i}", "object.update", {"id": "o", "position": [i % 7, 0, 0]})
     rate = n / (time.perf_counter() - t0)
     await manager.stop()
     return rate

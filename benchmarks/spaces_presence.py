@@ -26,10 +26,9 @@ from pathlib import Path
 import httpx
 import numpy as np
 
+from _server import BenchServer, machine  # type: ignore[import-not-found]
 from medverse.client import SpaceClient, sign_in
 from medverse.spaces import protocol as P
-
-from _server import BenchServer, machine  # type: ignore[import-not-found]
 
 PASSWORD = "bench-password"
 
@@ -136,12 +135,11 @@ def main() -> None:
     ap.add_argument("--modes", nargs="+", default=["batch", "relay"])
     args = ap.parse_args()
     import os
-    import resource
 
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})  # clients on core 1, the server on core 0
     print(f"machine: {machine()}")
-    print(f"server pinned to CPU 0 (taskset), clients in this process on the other core")
+    print("server pinned to CPU 0 (taskset), clients in this process on the other core")
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         with BenchServer(data) as srv:
@@ -156,7 +154,8 @@ def main() -> None:
                 rows.append((n, mode, r))
                 print(f"{n:>4} clients  {mode:<5}  pose->last write p50 {p.get('p50_ms', float('nan')):7.2f} ms"
                       f"  p99 {p.get('p99_ms', float('nan')):8.2f} ms  samples {p['count']:>7}"
-                      f"  server CPU {r['cpu_cores']:.2f} cores (clients {r['client_cpu']:.2f})  batches/client/s {r['batches_per_client_s']:.1f}",
+                      f"  server CPU {r['cpu_cores']:.2f} cores (clients {r['client_cpu']:.2f})"
+                      f"  batches/client/s {r['batches_per_client_s']:.1f}",
                       flush=True)
                 if "command_rtt" in r:
                     c = r["command_rtt"]
@@ -166,7 +165,8 @@ def main() -> None:
             got = {mode: r for (m, mode, r) in rows if m == n}
             if "batch" in got and "relay" in got:
                 b, rl = got["batch"], got["relay"]
-                print(f"{n:>4} clients: relay/batch p99 ratio {rl['presence'].get('p99_ms', 0) / max(b['presence'].get('p99_ms', 1e-9), 1e-9):.1f}x, "
+                ratio = rl["presence"].get("p99_ms", 0) / max(b["presence"].get("p99_ms", 1e-9), 1e-9)
+                print(f"{n:>4} clients: relay/batch p99 ratio {ratio:.1f}x, "
                       f"CPU ratio {rl['cpu_cores'] / max(b['cpu_cores'], 1e-9):.1f}x")
 
 

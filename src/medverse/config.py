@@ -38,7 +38,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     # signing key for session cookies; empty means generated once and kept in data_dir/secret.key
-    secret_key: Secret = Secret("")
+    secret_key: Secret = field(default_factory=lambda: Secret(""))
     session_max_age_s: int = 12 * 3600
     # set the Secure flag on cookies (enable behind HTTPS)
     cookie_secure: bool = False
@@ -75,7 +75,7 @@ class Settings:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'medverse.db'}"
 
-    def with_(self, **changes: Any) -> "Settings":
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
     def resolved_secret_key(self) -> str:

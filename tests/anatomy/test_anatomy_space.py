@@ -9,11 +9,11 @@ import zipfile
 
 import httpx
 import pytest
+from tests.conftest import LiveServer
 
 from medverse import samples
 from medverse.client import CommandRefused, SpaceClient, sign_in
 from medverse.spaces import protocol as P
-from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.skipif(samples.samples_dir() is None, reason="no sample-data mirror on this machine")
 

@@ -6,7 +6,6 @@ import secrets
 
 import httpx
 import pytest
-
 from tests.conftest import LiveServer
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
@@ -92,8 +91,9 @@ def test_space_creation_validates_kind_name_and_members(live_server: LiveServer)
     with live_server.login("admin") as admin:
         assert_problem(admin.post("/api/spaces", json={"name": "ok-name", "kind": "warp-core"}), 404, "not-found")
         assert_problem(admin.post("/api/spaces", json={"name": "Bad Name", "kind": "commons"}), 422, "invalid")
-        assert_problem(admin.post("/api/spaces", json={"name": "x-members", "kind": "commons",
-                                                       "members": [{"username": "ghost", "role": "participant"}]}), 404, "not-found")
+        ghost = [{"username": "ghost", "role": "participant"}]
+        r = admin.post("/api/spaces", json={"name": "x-members", "kind": "commons", "members": ghost})
+        assert_problem(r, 404, "not-found")
         assert_problem(admin.post("/api/spaces", json={"name": "commons-demo", "kind": "commons"}), 409, "conflict")
         kinds = admin.get("/api/kinds").json()["kinds"]
         assert "commons" in [k["name"] for k in kinds]
@@ -135,7 +135,7 @@ def test_repeated_failed_sign_ins_are_throttled(live_server: LiveServer) -> None
 
 def test_the_web_client_is_served_for_unknown_paths(live_server: LiveServer) -> None:
     r = httpx.get(live_server.url + "/some/client/route")
-    assert r.status_code == 200 and "<html" in r.text.lower() or "<!doctype" in r.text.lower()
+    assert (r.status_code == 200 and "<html" in r.text.lower()) or "<!doctype" in r.text.lower()
 
 
 @pytest.mark.parametrize("path", ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd"])

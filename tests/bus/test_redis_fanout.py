@@ -6,9 +6,9 @@ import asyncio
 import secrets
 
 import pytest
+from tests.conftest import LiveServer
 
 from medverse.client import SpaceClient, sign_in
-from tests.conftest import LiveServer
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ import secrets
 
 import pytest
 import websockets
+from tests.conftest import LiveServer
 
 from medverse.client import CommandRefused, SpaceClient, sign_in
 from medverse.spaces import protocol as P
-from tests.conftest import LiveServer
 
 
 @pytest.fixture

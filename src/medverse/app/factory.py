@@ -12,10 +12,10 @@ from fastapi.responses import FileResponse, HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from medverse import __version__
+from medverse.anatomy import StudyLibrary, use_catalogue
 from medverse.app import problems
 from medverse.app.deps import Services
 from medverse.app.limits import BodyLimit
-from medverse.anatomy import StudyLibrary, use_catalogue
 from medverse.app.routers import admin, auth, spaces, studies, users
 from medverse.auth import SessionManager
 from medverse.bus import make_bus

@@ -71,7 +71,7 @@ class Gateway:
             return
         try:
             since = await self._hello(ws)
-        except (asyncio.TimeoutError, InvalidInput, WebSocketDisconnect) as exc:
+        except (TimeoutError, InvalidInput, WebSocketDisconnect) as exc:
             reason = "expected a hello frame first" if not str(exc) else str(exc)
             if not isinstance(exc, WebSocketDisconnect):
                 await ws.close(P.CLOSE_PROTOCOL, reason[:120])

@@ -6,9 +6,9 @@ import asyncio
 import re
 from typing import Any
 
+from medverse.auth.roles import INSTRUCTOR
 from medverse.bus import Bus
 from medverse.config import Settings
-from medverse.auth.roles import INSTRUCTOR
 from medverse.errors import InvalidInput, NotFound
 from medverse.spaces.kinds import Actor, get_kind
 from medverse.spaces.metrics import Metrics

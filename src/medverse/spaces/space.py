@@ -193,7 +193,7 @@ class Space:
                 await self.bus.publish_events(self.row.id, [event_message(e) for e in missed + new])
             if new:
                 self._after(new)
-            for item, outcome in zip(batch, outcomes):
+            for item, outcome in zip(batch, outcomes, strict=True):
                 if item.future.done():
                     continue
                 if isinstance(outcome, Exception):

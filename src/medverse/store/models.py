@@ -105,14 +105,14 @@ schema_version = Table(
 )
 
 __all__ = [
-    "metadata",
-    "users",
-    "sessions",
-    "spaces",
-    "space_members",
-    "events",
-    "snapshots",
     "audit_log",
+    "events",
+    "metadata",
     "schema_version",
+    "sessions",
+    "snapshots",
+    "space_members",
+    "spaces",
+    "users",
 ]
 

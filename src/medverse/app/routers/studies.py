@@ -75,7 +75,7 @@ def _follow(request: Request, row: SpaceRow, user: User) -> Any:
 
     def on_update(update: Any) -> None:  # on the job's worker thread
         final = update.state in ("succeeded", "failed", "cancelled")
-        if final or update.percent - last["percent"] >= 1.0 or update.state == "running" and last["percent"] < 0:
+        if final or update.percent - last["percent"] >= 1.0 or (update.state == "running" and last["percent"] < 0):
             last["percent"] = update.percent
             asyncio.run_coroutine_threadsafe(report(update), loop)
 
