@@ -98,3 +98,12 @@ def test_decimation_is_safe_from_two_threads_at_once() -> None:
         for t in threads:
             t.join()
         assert [results[0], results[1]] == serial
+
+
+def test_normals_are_unit_length_even_for_unused_vertices() -> None:
+    from medverse.imaging.mesh import vertex_normals
+
+    verts = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [5, 5, 5]], np.float32)  # last one unused
+    normals = vertex_normals(verts, np.array([[0, 1, 2]], np.uint32))
+    assert np.allclose(np.linalg.norm(normals, axis=1), 1.0)
+    assert np.allclose(normals[0], [0, 0, 1])

@@ -135,9 +135,11 @@ def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     for k in range(3):
         for axis in range(3):
             n[:, axis] += np.bincount(f[:, k], weights=fn[:, axis], minlength=len(v))
-    norm = np.linalg.norm(n, axis=1, keepdims=True)
-    norm[norm == 0] = 1.0
-    return (n / norm).astype(np.float32)
+    norm = np.linalg.norm(n, axis=1)
+    bad = norm < 1e-12  # unused vertices or only degenerate faces: glTF wants unit normals
+    n[bad] = (0.0, 0.0, 1.0)
+    norm[bad] = 1.0
+    return (n / norm[:, None]).astype(np.float32)
 
 
 def taubin_smooth(mesh: Mesh, iterations: int = 5, lam: float = 0.5, mu: float = -0.53) -> Mesh:
