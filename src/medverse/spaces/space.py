@@ -367,8 +367,7 @@ class Space:
                     }
                 )
             )
-            behind = self.seq - since if since is not None else None
-            if behind is None or behind < 0 or behind > self.settings.replay_limit:
+            if since is None or not 0 <= self.seq - since <= self.settings.replay_limit:
                 conn.send_text(dumps({"type": P.SNAPSHOT, "seq": self.seq, "state": self.state}))
             else:
                 evs = await asyncio.to_thread(self.db.events_since, self.row.id, since)

@@ -132,7 +132,7 @@ class Database:
                         is_admin=is_admin,
                         created_at=time.time(),
                     )
-                ).inserted_primary_key[0]
+                ).inserted_primary_key[0]  # type: ignore[index]
         except IntegrityError as exc:
             raise Conflict(f"a user named {username!r} already exists") from exc
         return User(int(new_id), username, display_name, is_admin)
@@ -203,7 +203,7 @@ class Database:
                     insert(models.spaces).values(
                         name=name, kind=kind, title=title, head_seq=0, created_at=time.time()
                     )
-                ).inserted_primary_key[0]
+                ).inserted_primary_key[0]  # type: ignore[index]
         except IntegrityError as exc:
             raise Conflict(f"a space named {name!r} already exists") from exc
         return SpaceRow(int(new_id), name, kind, title, 0)
