@@ -75,3 +75,10 @@ def test_label_overlay_colours_the_structure(marker_volume: Volume) -> None:
     assert img.pixels.ndim == 3
     red = (img.pixels[:, :, 0].astype(int) - img.pixels[:, :, 1]) > 60
     assert red.any()
+
+
+def test_mr_slices_window_automatically() -> None:
+    arr = np.random.default_rng(3).uniform(100, 900, (20, 20, 5)).astype(np.float32)
+    img = render_slice(Volume(arr, np.eye(4), {"modality": "MR"}), "axial", preset="brain")
+    assert img.window > 300  # not the 80-wide CT brain window
+    assert 0 < img.pixels.mean() < 255

@@ -118,7 +118,9 @@ def render_slice(
         LPS coordinate along the plane normal (z for axial, y for coronal, x for sagittal);
         the centre of the volume when omitted. Must lie within the volume's extent.
     preset : str
-        A key of :data:`PRESETS` or ``"auto"``; ``window``/``level`` override it.
+        A key of :data:`PRESETS` (Hounsfield windows, used for CT and unknown modalities) or
+        ``"auto"`` (1st-99th percentile of the slice, always used for MR); ``window``/``level``
+        override it.
     pixel_mm : float, optional
         Output pixel size; the volume's smallest spacing when omitted.
     labels : LabelMap, optional
@@ -172,6 +174,8 @@ def render_slice(
                                  prefilter=False).reshape(height, width).astype(np.float32)
 
     if window is None or level is None:
+        if preset in PRESETS and volume.modality not in ("CT", "OT"):
+            preset = "auto"  # the presets are Hounsfield windows; MR intensities have no scale
         if preset == "auto":
             p1, p99 = np.percentile(values, [1, 99]) if values.size else (0.0, 1.0)
             w0, l0 = float(max(p99 - p1, 1e-3)), float((p99 + p1) / 2)
