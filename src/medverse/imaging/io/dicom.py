@@ -66,7 +66,7 @@ class ZipLimits:
     """
 
     max_members: int = 20_000
-    max_total_bytes: int = 4 * 1024**3
+    max_total_bytes: int = 2 * 1024**3
     max_member_bytes: int = 1024**3
     max_ratio: float = 200.0
 
