@@ -47,7 +47,7 @@ class LiveServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 30.0) -> LiveServer:
+    def start(self, timeout: float = 120.0) -> LiveServer:
         if self.proc is not None:
             raise RuntimeError("server already running")
         cmd = [sys.executable, "-m", "medverse.cli", "serve", "--port", str(self.port),

@@ -149,9 +149,10 @@ async def test_flooding_is_rate_limited_then_closed(live_server, space_name) -> 
     await kim.close()
 
 
-async def _raw_close_code(url: str, cookie: str | None, first: str | bytes | None = None) -> int:
+async def _raw_close_code(url: str, cookie: str | None, first: str | bytes | None = None,
+                          origin: str | None = None) -> int:
     headers = {"Cookie": f"medverse_session={cookie}"} if cookie is not None else {}
-    async with websockets.connect(url, additional_headers=headers) as ws:
+    async with websockets.connect(url, additional_headers=headers, origin=origin) as ws:
         if first is not None:
             await ws.send(first)
         with pytest.raises(websockets.ConnectionClosed):
@@ -169,6 +170,7 @@ async def test_close_codes_for_refused_sockets(live_server, space_name) -> None:
     assert await _raw_close_code(url, cookie, json.dumps({"type": "command"})) == P.CLOSE_PROTOCOL
     assert await _raw_close_code(url, cookie, b"\x01binary first") == P.CLOSE_PROTOCOL
     assert await _raw_close_code(url.replace(space_name, "no-such-space"), cookie) == P.CLOSE_NO_SPACE
+    assert await _raw_close_code(url, cookie, origin="https://evil.example") == P.CLOSE_FORBIDDEN
     outsider = await sign_in(live_server.url, "admin", "admin-demo")
     with live_server.login("admin") as admin:
         admin.post("/api/users", json={"username": f"u{space_name}", "display_name": "Out Sider",

@@ -55,6 +55,9 @@ class Gateway:
 
     async def serve(self, ws: WebSocket, name: str) -> None:
         await ws.accept()
+        if not _same_origin(ws):
+            await ws.close(P.CLOSE_FORBIDDEN, "cross-site WebSocket refused")
+            return
         try:
             _sid, user = await asyncio.to_thread(self.sessions.user, ws.cookies.get(COOKIE_NAME))
         except NotAuthenticated as exc:
@@ -189,6 +192,15 @@ class Gateway:
         if result.duplicate:
             ack["duplicate"] = True
         conn.send_text(dumps(ack))
+
+
+def _same_origin(ws: WebSocket) -> bool:
+    """Browsers send Origin: refuse pages of other sites (non-browser clients send none)."""
+    origin = ws.headers.get("origin")
+    if origin is None:
+        return True
+    host = ws.headers.get("host", "")
+    return origin.split("://", 1)[-1].rstrip("/") == host
 
 
 def _checked_pose(data: bytes) -> bytes:
