@@ -18,9 +18,10 @@ import time
 
 def _cpu_model() -> str:
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return platform.processor() or platform.machine()
@@ -43,14 +44,15 @@ def main() -> None:
     from medverse.physiology import Patient, PatientBatch
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"machine: {os.cpu_count()} cores (nproc), {_cpu_model()}; pinned to 1 core; "
-          f"load average {load:.1f}")
+    print(f"machine: {os.cpu_count()} cores (nproc), {_cpu_model()}; pinned to 1 core; load average {load:.1f}")
     one = PatientBatch([Patient()])
     one.advance(2.0, waveforms=True)  # compile / warm up
     sim_s = 300.0
     wall = _best(lambda: one.advance(sim_s, waveforms=True))
-    print(f"1. one patient, all systems + waveforms: {sim_s / wall:,.0f}x real time "
-          f"({sim_s:.0f} s simulated in {wall:.3f} s, best of 5)")
+    print(
+        f"1. one patient, all systems + waveforms: {sim_s / wall:,.0f}x real time "
+        f"({sim_s:.0f} s simulated in {wall:.3f} s, best of 5)"
+    )
     wall_nw = _best(lambda: one.advance(sim_s, waveforms=False))
     print(f"   (trends only, no waveforms: {sim_s / wall_nw:,.0f}x real time)")
 
@@ -60,13 +62,14 @@ def main() -> None:
     sim_s = 20.0
     wall = _best(lambda: many.advance(sim_s, waveforms=True), 3)
     per_patient = wall / sim_s / n  # wall seconds per simulated second per patient
-    print(f"2. {n} patients together, with waveforms: {sim_s:.0f} s in {wall:.2f} s -> "
-          f"{1.0 / per_patient:,.0f} patients in real time on one core")
+    print(
+        f"2. {n} patients together, with waveforms: {sim_s:.0f} s in {wall:.2f} s -> "
+        f"{1.0 / per_patient:,.0f} patients in real time on one core"
+    )
 
     state = many.memory_bytes() / n
     waves_min = (500 + 3 * 100) * 60 * 8
-    print(f"3. memory per patient: {state / 1024:.1f} KiB of state; "
-          f"+{waves_min / 1024:.0f} KiB per minute of buffered waveforms")
+    print(f"3. memory per patient: {state / 1024:.1f} KiB of state; +{waves_min / 1024:.0f} KiB per minute of buffered waveforms")
 
 
 if __name__ == "__main__":

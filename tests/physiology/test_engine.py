@@ -45,7 +45,7 @@ def test_two_hours_at_rest_are_stable() -> None:
     b = PatientBatch([Patient()], trend_interval_s=10.0)
     c = b.advance(7200.0)
     assert np.isfinite(c.trends).all()
-    vols = b.state[0, L.V_LV:L.V_PV + 1]
+    vols = b.state[0, L.V_LV : L.V_PV + 1]
     assert (vols > 0).all()
     first = c.trends[0, :6].mean(axis=0)
     last = c.trends[0, -6:].mean(axis=0)

@@ -45,27 +45,34 @@ def test_negative_action_time_is_refused() -> None:
 
 
 def test_every_action_applies_without_nan() -> None:
-    defaults = {"tourniquet": {"site": "left_leg"}, "direct_pressure": {"site": "left_leg"},
-                "tension_pneumothorax": {"side": "left", "severity": 0.5},
-                "open_pneumothorax": {"side": "right", "severity": 0.5},
-                "needle_decompression": {"side": "left"}, "chest_seal": {"side": "right"},
-                "asthma_attack": {"severity": 0.3}, "anaphylaxis": {"severity": 0.3},
-                "sepsis": {"severity": 0.3}, "airway_obstruction": {"severity": 0.3},
-                "apnea": {"severity": 0.3}, "opioid_overdose": {"severity": 0.3},
-                "set_rhythm": {"rhythm": "atrial_fibrillation"}, "oxygen": {"device": "simple_mask"},
-                "drug_bolus": {"drug": "morphine", "dose": q(5, "mg")},
-                "drug_infusion": {"drug": "norepinephrine", "rate": q(0.05, "ug/kg/min")},
-                "fluid_infusion": {"fluid": "lactated_ringers", "volume": q(500, "mL")},
-                "hemorrhage": {"rate": q(50, "mL/min")}}
+    defaults = {
+        "tourniquet": {"site": "left_leg"},
+        "direct_pressure": {"site": "left_leg"},
+        "tension_pneumothorax": {"side": "left", "severity": 0.5},
+        "open_pneumothorax": {"side": "right", "severity": 0.5},
+        "needle_decompression": {"side": "left"},
+        "chest_seal": {"side": "right"},
+        "asthma_attack": {"severity": 0.3},
+        "anaphylaxis": {"severity": 0.3},
+        "sepsis": {"severity": 0.3},
+        "airway_obstruction": {"severity": 0.3},
+        "apnea": {"severity": 0.3},
+        "opioid_overdose": {"severity": 0.3},
+        "set_rhythm": {"rhythm": "atrial_fibrillation"},
+        "oxygen": {"device": "simple_mask"},
+        "drug_bolus": {"drug": "morphine", "dose": q(5, "mg")},
+        "drug_infusion": {"drug": "norepinephrine", "rate": q(0.05, "ug/kg/min")},
+        "fluid_infusion": {"fluid": "lactated_ringers", "volume": q(500, "mL")},
+        "hemorrhage": {"rate": q(50, "mL/min")},
+    }
     actions = [(10.0 + 5 * k, n, defaults.get(n, {})) for k, n in enumerate(SPECS)]
     res = run(scn(actions, minutes=4.0))
     assert np.isfinite(res.data).all()
 
 
 def test_drug_given_in_arrest_waits_for_circulation() -> None:
-    base = [(10.0, "set_rhythm", {"rhythm": "asystole"}),
-            (40.0, "drug_bolus", {"drug": "epinephrine", "dose": q(1, "mg")})]
-    no_cpr, with_cpr = run_many([scn(base, 2.0), scn(base + [(60.0, "cpr", {})], 2.0)])
+    base = [(10.0, "set_rhythm", {"rhythm": "asystole"}), (40.0, "drug_bolus", {"drug": "epinephrine", "dose": q(1, "mg")})]
+    no_cpr, with_cpr = run_many([scn(base, 2.0), scn([*base, (60.0, "cpr", {})], 2.0)])
     assert any("no circulation" in e.detail for e in no_cpr.events)
     assert no_cpr.at("c_epinephrine", 110) < 1.0
     assert with_cpr.at("c_epinephrine", 110) > 20.0
@@ -79,10 +86,8 @@ def test_shock_on_non_shockable_rhythm_is_a_documented_no_op() -> None:
 
 
 def test_tourniquet_stops_limb_bleeding_but_pressure_cannot_stop_internal_bleeding() -> None:
-    limb = [(10.0, "hemorrhage", {"site": "left_leg", "rate": q(200, "mL/min")}),
-            (70.0, "tourniquet", {"site": "left_leg"})]
-    inner = [(10.0, "hemorrhage", {"site": "abdomen", "rate": q(200, "mL/min")}),
-             (70.0, "direct_pressure", {"site": "abdomen"})]
+    limb = [(10.0, "hemorrhage", {"site": "left_leg", "rate": q(200, "mL/min")}), (70.0, "tourniquet", {"site": "left_leg"})]
+    inner = [(10.0, "hemorrhage", {"site": "abdomen", "rate": q(200, "mL/min")}), (70.0, "direct_pressure", {"site": "abdomen"})]
     a, b = run_many([scn(limb, 3.0), scn(inner, 3.0)])
     assert a.at("blood_lost", 170) == pytest.approx(a.at("blood_lost", 80), abs=5)
     assert b.at("blood_lost", 170) > b.at("blood_lost", 80) + 250
@@ -90,9 +95,14 @@ def test_tourniquet_stops_limb_bleeding_but_pressure_cannot_stop_internal_bleedi
 
 
 def test_vf_cpr_and_defibrillation_can_restore_circulation() -> None:
-    acts = [(10.0, "set_rhythm", {"rhythm": "vf"}), (20.0, "cpr", {}),
-            (60.0, "defibrillate", {}), (62.0, "stop_cpr", {}), (120.0, "defibrillate", {}),
-            (122.0, "stop_cpr", {})]
+    acts = [
+        (10.0, "set_rhythm", {"rhythm": "vf"}),
+        (20.0, "cpr", {}),
+        (60.0, "defibrillate", {}),
+        (62.0, "stop_cpr", {}),
+        (120.0, "defibrillate", {}),
+        (122.0, "stop_cpr", {}),
+    ]
     res = run(scn(acts, 4.0))
     names = [e.name for e in res.events]
     assert "cardiac arrest" in names
@@ -101,7 +111,7 @@ def test_vf_cpr_and_defibrillation_can_restore_circulation() -> None:
 
 def test_naloxone_reverses_opioid_apnoea() -> None:
     od = [(10.0, "opioid_overdose", {"severity": 1.0})]
-    nal = od + [(150.0, "drug_bolus", {"drug": "naloxone", "dose": q(0.4, "mg")})]
+    nal = [*od, (150.0, "drug_bolus", {"drug": "naloxone", "dose": q(0.4, "mg")})]
     a, b = run_many([scn(od, 8.0), scn(nal, 8.0)])
     assert a.mean("rr", 120, 150) < 3
     assert a.mean("rr", 400, 480) < 4
@@ -110,7 +120,7 @@ def test_naloxone_reverses_opioid_apnoea() -> None:
 
 def test_epinephrine_reverses_anaphylaxis() -> None:
     ana = [(10.0, "anaphylaxis", {"severity": 0.8})]
-    epi = ana + [(180.0, "drug_bolus", {"drug": "epinephrine", "dose": q(0.5, "mg"), "route": "IM"})]
+    epi = [*ana, (180.0, "drug_bolus", {"drug": "epinephrine", "dose": q(0.5, "mg"), "route": "IM"})]
     a, b = run_many([scn(ana, 15.0), scn(epi, 15.0)])
     assert a.mean("map", 800, 900) < a.mean("map", 0, 9) - 10
     assert b.mean("map", 800, 900) > a.mean("map", 800, 900) + 10
@@ -124,14 +134,26 @@ def test_sepsis_gives_fever_and_tachycardia() -> None:
 
 
 def test_oxygen_devices_and_intubation_placements() -> None:
-    ok = scn([(10.0, "drug_bolus", {"drug": "rocuronium", "dose": q(0.6, "mg/kg")}),
-              (60.0, "intubate", {"placement": "tracheal"}),
-              (60.0, "ventilator", {"fio2": 1.0})], 5.0)
-    eso = scn([(10.0, "drug_bolus", {"drug": "rocuronium", "dose": q(0.6, "mg/kg")}),
-               (60.0, "intubate", {"placement": "esophageal"}),
-               (60.0, "ventilator", {"fio2": 1.0})], 5.0)
-    main = scn([(60.0, "intubate", {"placement": "right_mainstem"}),
-                (60.0, "ventilator", {"fio2": 0.3, "tidal_volume": q(500, "mL")})], 5.0)
+    ok = scn(
+        [
+            (10.0, "drug_bolus", {"drug": "rocuronium", "dose": q(0.6, "mg/kg")}),
+            (60.0, "intubate", {"placement": "tracheal"}),
+            (60.0, "ventilator", {"fio2": 1.0}),
+        ],
+        5.0,
+    )
+    eso = scn(
+        [
+            (10.0, "drug_bolus", {"drug": "rocuronium", "dose": q(0.6, "mg/kg")}),
+            (60.0, "intubate", {"placement": "esophageal"}),
+            (60.0, "ventilator", {"fio2": 1.0}),
+        ],
+        5.0,
+    )
+    main = scn(
+        [(60.0, "intubate", {"placement": "right_mainstem"}), (60.0, "ventilator", {"fio2": 0.3, "tidal_volume": q(500, "mL")})],
+        5.0,
+    )
     a, b, c = run_many([ok, eso, main])
     assert a.mean("spo2", 240, 300) > 0.98 and a.mean("etco2", 240, 300) > 25
     assert b.mean("etco2", 240, 300) < 1 and b.mean("spo2", 240, 300) < 0.85

@@ -32,7 +32,27 @@ _LAZY = {
     "render_markdown": ".validation",
 }
 
-__all__ = sorted(["InvalidAction", "InvalidPatient", "PhysiologyError", "ScenarioError", *_LAZY])
+__all__ = [
+    "Action",
+    "Chunk",
+    "Event",
+    "InvalidAction",
+    "InvalidPatient",
+    "Patient",
+    "PatientBatch",
+    "PhysiologyError",
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "builtin_scenarios",
+    "load_scenario",
+    "make_action",
+    "parse_scenario",
+    "render_markdown",
+    "run",
+    "run_many",
+    "run_validation",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 try:  # pragma: no cover - exercised implicitly
     import numba as _numba
 
     HAVE_NUMBA = os.environ.get("MEDVERSE_PHYSIOLOGY_NO_JIT", "") != "1"
 except ImportError:  # pragma: no cover
-    _numba = None
+    _numba = None  # type: ignore[assignment]
     HAVE_NUMBA = False
 
 _PKG = Path(__file__).resolve().parent

@@ -46,19 +46,21 @@ def _resolve(scenario: str) -> Path:
     if scenario in builtin:
         return builtin[scenario]
     raise click.BadParameter(
-        f"no file {scenario!r} and no example scenario of that name "
-        f"(examples: {', '.join(builtin)})", param_hint="SCENARIO")
+        f"no file {scenario!r} and no example scenario of that name (examples: {', '.join(builtin)})", param_hint="SCENARIO"
+    )
 
 
 @physiology.command("run")
 @click.argument("scenario")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="CSV of the trends.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), help="PNG plot of the vitals.")
-@click.option("--waveforms", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the monitor waveforms (ECG 500 Hz; ABP, pleth, CO2 100 Hz) as .npz.")
+@click.option(
+    "--waveforms",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the monitor waveforms (ECG 500 Hz; ABP, pleth, CO2 100 Hz) as .npz.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run_cmd(scenario: str, out: Path | None, plot_path: Path | None, waveforms: Path | None,
-            quiet: bool) -> None:
+def run_cmd(scenario: str, out: Path | None, plot_path: Path | None, waveforms: Path | None, quiet: bool) -> None:
     """Run SCENARIO (a YAML/JSON file or an example name) faster than real time."""
     _need_extra()
     from .errors import PhysiologyError
@@ -74,8 +76,7 @@ def run_cmd(scenario: str, out: Path | None, plot_path: Path | None, waveforms: 
     if quiet:
         res = run(sc, waveforms=waveforms is not None)
     else:
-        with click.progressbar(length=1000, label=f"{sc.name} ({sc.duration_s / 60:.1f} min)",
-                               file=sys.stderr) as bar:
+        with click.progressbar(length=1000, label=f"{sc.name} ({sc.duration_s / 60:.1f} min)", file=sys.stderr) as bar:
             done = [0]
 
             def progress(frac: float) -> None:
@@ -105,16 +106,26 @@ def run_cmd(scenario: str, out: Path | None, plot_path: Path | None, waveforms: 
 
         from .waveforms import ECG_HZ, SLOW_WAVE_HZ
 
-        np.savez_compressed(waveforms, ecg_ii_mv=res.ecg_mv, arterial_pressure_mmhg=res.waves[0],
-                            pleth=res.waves[1], capnogram_mmhg=res.waves[2],
-                            ecg_hz=ECG_HZ, wave_hz=SLOW_WAVE_HZ)
+        np.savez_compressed(
+            waveforms,
+            ecg_ii_mv=res.ecg_mv,
+            arterial_pressure_mmhg=res.waves[0],
+            pleth=res.waves[1],
+            capnogram_mmhg=res.waves[2],
+            ecg_hz=ECG_HZ,
+            wave_hz=SLOW_WAVE_HZ,
+        )
         click.echo(f"wrote {waveforms}")
 
 
 @physiology.command("validate")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("docs/physiology-validation.md"), show_default=True,
-              help="Markdown report to write.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("docs/physiology-validation.md"),
+    show_default=True,
+    help="Markdown report to write.",
+)
 def validate_cmd(out: Path) -> None:
     """Run every validation scenario and write the report (green/yellow/red per check)."""
     _need_extra()
@@ -126,5 +137,4 @@ def validate_cmd(out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     counts = {c: sum(1 for r in rows if r.grade == c) for c in ("green", "yellow", "red")}
-    click.echo(f"{len(rows)} checks: {counts['green']} green, {counts['yellow']} yellow, "
-               f"{counts['red']} red -> {out}")
+    click.echo(f"{len(rows)} checks: {counts['green']} green, {counts['yellow']} yellow, {counts['red']} red -> {out}")

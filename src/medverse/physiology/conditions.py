@@ -29,8 +29,6 @@ opioid_overdose     an IV fentanyl dose of 1000 s ug (see drugs.py)
 
 from __future__ import annotations
 
-
-
 from . import layout as L
 from ._jit import njit
 from .drugs import adrenergic, nmb_effect, opioid_effect
@@ -156,5 +154,3 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
 
     leak = (25.0 * m + 8.0 * sep) * bvs
     return leak, sep, beta1, beta2
-
-

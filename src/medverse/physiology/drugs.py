@@ -19,7 +19,8 @@ Effects (sigmoid Emax on the effect-site concentration):
   pressure (apnoea).
 
 Parameter sources: fentanyl after Shafer et al. 1990 (Anesthesiology 73:1091); naloxone
-Ki ~1 nM (0.33 ug/L) and t1/2 ~1 h; epinephrine V1, V2, Q2, CL and the transit rate fitted (least squares on log concentration) to the Pulse PK validation curve
+Ki ~1 nM (0.33 ug/L) and t1/2 ~1 h; epinephrine V1, V2, Q2, CL and the transit rate fitted
+(least squares on log concentration) to the Pulse PK validation curve
 (1.18 mg IV: 290 ug/L at +29 s, 51 ug/L at +119 s, 7.5 ug/L at +239 s); morphine, norepinephrine,
 succinylcholine and rocuronium from textbook values (Miller's Anesthesia). EC50s for the
 responses were chosen inside published ranges so that the validation targets of
@@ -27,8 +28,6 @@ physiology-references.md section 3 are met; see docs/physiology.md.
 """
 
 from __future__ import annotations
-
-
 
 import numpy as np
 
@@ -175,5 +174,3 @@ def adrenergic(s) -> tuple[float, float, float, float]:  # type: ignore[no-untyp
     beta2 = hill(ce, EC50_EPI_BRONCH, 1.2)
     mast = hill(ce, EC50_EPI_BRONCH, 1.0)
     return min(beta1, 1.0), alpha, beta2, mast
-
-

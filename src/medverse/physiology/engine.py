@@ -17,8 +17,9 @@ change a patient's output).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -130,11 +131,29 @@ def _trend_row(s, x, inp, p, t_s: float, o) -> None:  # type: ignore[no-untyped-
 
 
 @njit
-def _advance(state, derived, inputs, params, rng, k0: int, n_steps: int, dt_s: float,  # type: ignore[no-untyped-def]
-             slow_every: int, trend_every: int, trend_out, ecg_every: int, ecg_out,
-             wave_every: int, wave_out, record_waves: bool) -> None:
+def _advance(  # type: ignore[no-untyped-def]
+    state,
+    derived,
+    inputs,
+    params,
+    rng,
+    k0: int,
+    n_steps: int,
+    dt_s: float,
+    slow_every: int,
+    trend_every: int,
+    trend_out,
+    ecg_every: int,
+    ecg_out,
+    wave_every: int,
+    wave_out,
+    record_waves: bool,
+    active,
+) -> None:
     n = state.shape[0]
     for i in range(n):
+        if not active[i]:
+            continue
         s = state[i]
         x = derived[i]
         inp = inputs[i]
@@ -174,16 +193,32 @@ def _run_raw(rows: list[np.ndarray], seconds: float, dt_s: float) -> np.ndarray:
     """Advance raw rows (params, state, derived, inputs) without recording; returns trends."""
     p, s, x, inp = (r.reshape(1, -1) for r in rows)
     rng = np.array([88172645463325252, 1442695040888963407], dtype=np.uint64)
-    n = int(round(seconds / dt_s))
-    every = int(round(1.0 / dt_s))
+    n = round(seconds / dt_s)
+    every = round(1.0 / dt_s)
     trend = np.zeros((1, n // every, L.N_OUT))
-    _advance(s, x, inp, p, rng, 0, n, dt_s, SLOW_EVERY, every, trend, 1, np.zeros((1, 1)),
-             1, np.zeros((1, 3, 1)), False)
+    _advance(
+        s,
+        x,
+        inp,
+        p,
+        rng,
+        0,
+        n,
+        dt_s,
+        SLOW_EVERY,
+        every,
+        trend,
+        1,
+        np.zeros((1, 1)),
+        1,
+        np.zeros((1, 3, 1)),
+        False,
+        np.ones(1, dtype=np.bool_),
+    )
     return trend[0]
 
 
-_REFLEX_GAINS = (L.P_G_HR_V, L.P_G_HR_S, L.P_G_EMAX, L.P_G_SVR, L.P_G_VU, L.P_G_CO2, L.P_G_O2,
-                 L.P_G_H, L.P_G_BP)
+_REFLEX_GAINS = (L.P_G_HR_V, L.P_G_HR_S, L.P_G_EMAX, L.P_G_SVR, L.P_G_VU, L.P_G_CO2, L.P_G_O2, L.P_G_H, L.P_G_BP)
 
 
 def _calibrated(pt: Patient, dt_s: float) -> tuple[np.ndarray, ...]:
@@ -228,8 +263,7 @@ def _calibrated(pt: Patient, dt_s: float) -> tuple[np.ndarray, ...]:
     return tuple(a.copy() for a in _CALIBRATED[key])
 
 
-def _set_references(p: np.ndarray, s: np.ndarray, x: np.ndarray, mean: np.ndarray,
-                    set_points: bool) -> None:
+def _set_references(p: np.ndarray, s: np.ndarray, x: np.ndarray, mean: np.ndarray, set_points: bool) -> None:
     """Take the resting references (and, with ``set_points``, the reflex set points)."""
     if set_points:
         p[L.P_MAP_SET] = mean[L.O_MAP]
@@ -292,17 +326,18 @@ class PatientBatch:
         Fixed integration step in s (default 1 ms).
     """
 
-    def __init__(self, patients: Sequence[Patient], seed: int | Sequence[int] = 0,
-                 trend_interval_s: float = 1.0, dt_s: float = DT_S) -> None:
+    def __init__(
+        self, patients: Sequence[Patient], seed: int | Sequence[int] = 0, trend_interval_s: float = 1.0, dt_s: float = DT_S
+    ) -> None:
         if not patients:
             raise InvalidAction("a batch needs at least one patient")
         if not (1e-4 <= dt_s <= 0.002):
             raise InvalidAction(f"dt_s must be between 0.1 and 2 ms (got {dt_s * 1000:g} ms)")
         self.patients = list(patients)
         self.dt_s = float(dt_s)
-        self.trend_every = max(1, int(round(trend_interval_s / dt_s)))
-        self.ecg_every = max(1, int(round(1.0 / (ECG_HZ * dt_s))))
-        self.wave_every = max(1, int(round(1.0 / (SLOW_WAVE_HZ * dt_s))))
+        self.trend_every = max(1, round(trend_interval_s / dt_s))
+        self.ecg_every = max(1, round(1.0 / (ECG_HZ * dt_s)))
+        self.wave_every = max(1, round(1.0 / (SLOW_WAVE_HZ * dt_s)))
         rows = [_calibrated(pt, self.dt_s) for pt in self.patients]
         self.params = np.ascontiguousarray(np.stack([r[0] for r in rows]))
         self.state = np.ascontiguousarray(np.stack([r[1] for r in rows]))
@@ -331,16 +366,24 @@ class PatientBatch:
         """Simulated time in s since the start (t = 0 after calibration)."""
         return self.step * self.dt_s
 
-    def advance(self, duration_s: float, waveforms: bool = False) -> Chunk:
+    def advance(self, duration_s: float, waveforms: bool = False, active: np.ndarray | None = None) -> Chunk:
         """Advance every patient by ``duration_s`` (rounded to whole steps).
 
         Returns the trend rows (every ``trend_interval_s``) and, with ``waveforms``, the
-        ECG and the other monitor waveforms of the interval.
+        ECG and the other monitor waveforms of the interval. ``active`` (bool, shape (N,))
+        freezes the patients that are False (their rows stay zero); used to stop patients
+        whose scenario has ended.
         """
         if duration_s < 0 or not np.isfinite(duration_s):
             raise InvalidAction(f"duration must be a finite time >= 0 s (got {duration_s})")
-        n_steps = int(round(duration_s / self.dt_s))
+        n_steps = round(duration_s / self.dt_s)
         k0 = self.step
+        if active is None:
+            act = np.ones(self.n, dtype=np.bool_)
+        else:
+            act = np.ascontiguousarray(active, dtype=np.bool_)
+        if act.shape != (self.n,):
+            raise InvalidAction(f"active must have one flag per patient ({self.n}), got shape {act.shape}")
         nt = _count_multiples(k0, n_steps, self.trend_every, offset=1)
         trend = np.zeros((self.n, nt, L.N_OUT))
         ne = _count_multiples(k0, n_steps, self.ecg_every) if waveforms else 0
@@ -348,9 +391,25 @@ class PatientBatch:
         ecg = np.zeros((self.n, max(ne, 1)))
         wav = np.zeros((self.n, 3, max(nw, 1)))
         if n_steps > 0:
-            _advance(self.state, self.derived, self.inputs, self.params, self.rng, k0, n_steps,
-                     self.dt_s, SLOW_EVERY, self.trend_every, trend, self.ecg_every, ecg,
-                     self.wave_every, wav, bool(waveforms))
+            _advance(
+                self.state,
+                self.derived,
+                self.inputs,
+                self.params,
+                self.rng,
+                k0,
+                n_steps,
+                self.dt_s,
+                SLOW_EVERY,
+                self.trend_every,
+                trend,
+                self.ecg_every,
+                ecg,
+                self.wave_every,
+                wav,
+                bool(waveforms),
+                act,
+            )
         self.step += n_steps
         first_trend = (k0 // self.trend_every + 1) * self.trend_every
         times = (first_trend + np.arange(nt) * self.trend_every) * self.dt_s
@@ -368,8 +427,13 @@ class PatientBatch:
 
     def snapshot(self) -> dict[str, Any]:
         """Copies of all arrays and the step count (restore with :meth:`restore`)."""
-        return {"step": self.step, "state": self.state.copy(), "derived": self.derived.copy(),
-                "inputs": self.inputs.copy(), "rng": self.rng.copy()}
+        return {
+            "step": self.step,
+            "state": self.state.copy(),
+            "derived": self.derived.copy(),
+            "inputs": self.inputs.copy(),
+            "rng": self.rng.copy(),
+        }
 
     def restore(self, snap: dict[str, Any]) -> None:
         """Return to a :meth:`snapshot`."""

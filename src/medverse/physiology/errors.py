@@ -28,8 +28,7 @@ class ScenarioError(PhysiologyError):
 
     code = "invalid-scenario"
 
-    def __init__(self, message: str, field: str = "", line: int | None = None,
-                 source: str = "") -> None:
+    def __init__(self, message: str, field: str = "", line: int | None = None, source: str = "") -> None:
         where = source or "scenario"
         if line is not None:
             where += f", line {line}"

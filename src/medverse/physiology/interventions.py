@@ -36,8 +36,12 @@ SITES = LIMBS + JUNCTIONAL + INTERNAL
 SIDES = ("left", "right")
 RHYTHMS = {name: code for code, name in enumerate(L.RHYTHM_NAMES)}
 RHYTHMS.update({"af": L.RH_AF, "vt": L.RH_VT, "vf": L.RH_VF, "sinus_rhythm": L.RH_SINUS})
-PLACEMENTS = {"tracheal": L.AW_TRACHEAL, "esophageal": L.AW_ESOPHAGEAL,
-              "right_mainstem": L.AW_RIGHT_MAINSTEM, "left_mainstem": L.AW_LEFT_MAINSTEM}
+PLACEMENTS = {
+    "tracheal": L.AW_TRACHEAL,
+    "esophageal": L.AW_ESOPHAGEAL,
+    "right_mainstem": L.AW_RIGHT_MAINSTEM,
+    "left_mainstem": L.AW_LEFT_MAINSTEM,
+}
 O2_DEVICES = {  # device: (default flow L/min, min, max)
     "none": (0.0, 0.0, 0.0),
     "nasal_cannula": (5.0, 1.0, 6.0),
@@ -63,9 +67,12 @@ class F:
 
 SEV = F("severity", lo=0.0, hi=1.0)
 SPECS: dict[str, dict[str, F]] = {
-    "hemorrhage": {"site": F("choice", False, default="right_leg", choices=SITES),
-                   "rate": F("flow", False, 0.0, 2000.0), "severity": F("severity", False, 0.0, 1.0)},
-    "stop_hemorrhage": {"site": F("choice", False, default="all", choices=SITES + ("all",))},
+    "hemorrhage": {
+        "site": F("choice", False, default="right_leg", choices=SITES),
+        "rate": F("flow", False, 0.0, 2000.0),
+        "severity": F("severity", False, 0.0, 1.0),
+    },
+    "stop_hemorrhage": {"site": F("choice", False, default="all", choices=(*SITES, "all"))},
     "tourniquet": {"site": F("choice", choices=LIMBS)},
     "direct_pressure": {"site": F("choice", choices=SITES)},
     "tension_pneumothorax": {"side": F("choice", choices=SIDES), "severity": SEV},
@@ -80,28 +87,39 @@ SPECS: dict[str, dict[str, F]] = {
     "opioid_overdose": {"severity": SEV},
     "set_rhythm": {"rhythm": F("choice", choices=tuple(RHYTHMS))},
     "oxygen": {"device": F("choice", choices=tuple(O2_DEVICES)), "flow": F("flow", False, 0.0, 15000.0)},
-    "bag_valve_mask": {"rate": F("frequency", False, 4.0, 40.0, {"value": 12, "unit": "1/min"}),
-                       "pressure": F("pressure_cmh2o", False, 2.0, 60.0, {"value": 9.3, "unit": "cmH2O"}),
-                       "fio2": F("fraction", False, 0.21, 1.0, 0.21)},
+    "bag_valve_mask": {
+        "rate": F("frequency", False, 4.0, 40.0, {"value": 12, "unit": "1/min"}),
+        "pressure": F("pressure_cmh2o", False, 2.0, 60.0, {"value": 9.3, "unit": "cmH2O"}),
+        "fio2": F("fraction", False, 0.21, 1.0, 0.21),
+    },
     "stop_bag_valve_mask": {},
     "intubate": {"placement": F("choice", False, default="tracheal", choices=tuple(PLACEMENTS))},
     "extubate": {},
-    "ventilator": {"mode": F("choice", False, default="VC", choices=("VC", "PC")),
-                   "rate": F("frequency", False, 4.0, 60.0, {"value": 12, "unit": "1/min"}),
-                   "tidal_volume": F("volume", False, 50.0, 2000.0, {"value": 500, "unit": "mL"}),
-                   "pressure": F("pressure_cmh2o", False, 2.0, 60.0, {"value": 15, "unit": "cmH2O"}),
-                   "peep": F("pressure_cmh2o", False, 0.0, 30.0, {"value": 5, "unit": "cmH2O"}),
-                   "fio2": F("fraction", False, 0.21, 1.0, 0.4),
-                   "ie_ratio": F("fraction", False, 0.1, 2.0, 0.5)},
+    "ventilator": {
+        "mode": F("choice", False, default="VC", choices=("VC", "PC")),
+        "rate": F("frequency", False, 4.0, 60.0, {"value": 12, "unit": "1/min"}),
+        "tidal_volume": F("volume", False, 50.0, 2000.0, {"value": 500, "unit": "mL"}),
+        "pressure": F("pressure_cmh2o", False, 2.0, 60.0, {"value": 15, "unit": "cmH2O"}),
+        "peep": F("pressure_cmh2o", False, 0.0, 30.0, {"value": 5, "unit": "cmH2O"}),
+        "fio2": F("fraction", False, 0.21, 1.0, 0.4),
+        "ie_ratio": F("fraction", False, 0.1, 2.0, 0.5),
+    },
     "ventilator_off": {},
-    "drug_bolus": {"drug": F("drug"), "dose": F("dose", True, 0.0, 5e5, lo_open=True),
-                   "route": F("choice", False, default="IV", choices=ROUTES)},
+    "drug_bolus": {
+        "drug": F("drug"),
+        "dose": F("dose", True, 0.0, 5e5, lo_open=True),
+        "route": F("choice", False, default="IV", choices=ROUTES),
+    },
     "drug_infusion": {"drug": F("drug"), "rate": F("dose_rate", True, 0.0, 1e4)},
-    "fluid_infusion": {"fluid": F("choice", choices=FLUIDS),
-                       "volume": F("volume", True, 0.0, 10000.0, lo_open=True),
-                       "rate": F("flow", False, 0.0, 1000.0, {"value": 100, "unit": "mL/min"}, lo_open=True)},
-    "cpr": {"rate": F("frequency", False, 60.0, 150.0, {"value": 110, "unit": "1/min"}),
-            "depth": F("length", False, 1.0, 8.0, {"value": 5.5, "unit": "cm"})},
+    "fluid_infusion": {
+        "fluid": F("choice", choices=FLUIDS),
+        "volume": F("volume", True, 0.0, 10000.0, lo_open=True),
+        "rate": F("flow", False, 0.0, 1000.0, {"value": 100, "unit": "mL/min"}, lo_open=True),
+    },
+    "cpr": {
+        "rate": F("frequency", False, 60.0, 150.0, {"value": 110, "unit": "1/min"}),
+        "depth": F("length", False, 1.0, 8.0, {"value": 5.5, "unit": "cm"}),
+    },
     "stop_cpr": {},
     "defibrillate": {"energy": F("energy", False, 1.0, 400.0, {"value": 200, "unit": "J"})},
 }
@@ -118,7 +136,7 @@ class Action:
     def describe(self) -> str:
         """Short human-readable label, e.g. ``drug_bolus epinephrine 1000 ug IV``."""
         parts = [self.name]
-        for k, v in self.fields.items():
+        for v in self.fields.values():
             parts.append(f"{v:g}" if isinstance(v, float) else str(v))
         return " ".join(parts)
 
@@ -144,9 +162,7 @@ def make_action(name: str, raw: dict[str, Any], at_s: float, weight_kg: float) -
     spec = SPECS[name]
     unknown = sorted(set(raw) - set(spec))
     if unknown:
-        raise InvalidAction(
-            f"{name}: unknown field {unknown[0]!r}; expected: {', '.join(spec) or 'no fields'}"
-        )
+        raise InvalidAction(f"{name}: unknown field {unknown[0]!r}; expected: {', '.join(spec) or 'no fields'}")
     out: dict[str, Any] = {}
     for fname, f in spec.items():
         v = raw.get(fname, f.default)
@@ -184,7 +200,7 @@ def _field(action: str, fname: str, f: F, v: Any, weight_kg: float) -> Any:
 class ActionApplier:
     """Keeps per-patient bookkeeping (bleeding sites, oxygen) and applies actions to a batch."""
 
-    def __init__(self, batch: "PatientBatch") -> None:
+    def __init__(self, batch: PatientBatch) -> None:
         self.batch = batch
         self.bleeds: list[dict[str, float]] = [{} for _ in range(batch.n)]
         self.o2_fio2 = [0.21] * batch.n
@@ -245,8 +261,12 @@ class ActionApplier:
             dflt, lo, hi = O2_DEVICES[dev]
             flow = f.get("flow", dflt * 1000.0) / 1000.0
             flow = min(max(flow, lo), hi)
-            fio2 = {"none": 0.21, "nasal_cannula": 0.21 + 0.04 * flow,
-                    "simple_mask": 0.21 + 0.035 * flow, "non_rebreather": 0.6 + 0.02 * flow}[dev]
+            fio2 = {
+                "none": 0.21,
+                "nasal_cannula": 0.21 + 0.04 * flow,
+                "simple_mask": 0.21 + 0.035 * flow,
+                "non_rebreather": 0.6 + 0.02 * flow,
+            }[dev]
             self.o2_fio2[i] = fio2
         elif n == "bag_valve_mask":
             inp[L.I_VENT_MODE] = L.VM_BVM
@@ -284,11 +304,13 @@ class ActionApplier:
             inp[L.INPUT_DRUG_BASE + drug_index(f["drug"])] = f["rate"]
         elif n == "fluid_infusion":
             kind = f["fluid"]
-            idx = {"saline": (L.I_CRYST_RATE, L.REMAIN_CRYST),
-                   "lactated_ringers": (L.I_CRYST_RATE, L.REMAIN_CRYST),
-                   "packed_red_cells": (L.I_PRBC_RATE, L.REMAIN_PRBC),
-                   "whole_blood": (L.I_WB_RATE, L.REMAIN_WB),
-                   "plasma": (L.I_PLASMA_RATE, L.REMAIN_PLASMA)}[kind]
+            idx = {
+                "saline": (L.I_CRYST_RATE, L.REMAIN_CRYST),
+                "lactated_ringers": (L.I_CRYST_RATE, L.REMAIN_CRYST),
+                "packed_red_cells": (L.I_PRBC_RATE, L.REMAIN_PRBC),
+                "whole_blood": (L.I_WB_RATE, L.REMAIN_WB),
+                "plasma": (L.I_PLASMA_RATE, L.REMAIN_PLASMA),
+            }[kind]
             inp[idx[0]] = f["rate"]
             s[idx[1]] += f["volume"]
         elif n == "cpr":

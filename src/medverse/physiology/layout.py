@@ -207,7 +207,7 @@ D_SUCCINYLCHOLINE = 5
 D_ROCURONIUM = 6
 
 N_DRUGS = 7
-DRUG_NAMES = ('epinephrine', 'norepinephrine', 'fentanyl', 'morphine', 'naloxone', 'succinylcholine', 'rocuronium')
+DRUG_NAMES = ("epinephrine", "norepinephrine", "fentanyl", "morphine", "naloxone", "succinylcholine", "rocuronium")
 
 # --- derived
 X_R_ART_EFF = 0
@@ -438,7 +438,70 @@ O_ARREST_TIME = 60
 O_IRREVERSIBLE = 61
 
 N_OUT = 62
-OUT_NAMES = ('time', 'hr', 'sbp', 'dbp', 'map', 'pp', 'co', 'sv', 'ef', 'edv', 'esv', 'cvp', 'pcwp', 'pas', 'pad', 'pam', 'svr', 'pvr', 'blood_volume', 'rr', 'vt', 'mv', 'vd_vt', 'ie_ratio', 'spo2', 'etco2', 'pao2', 'paco2', 'ph', 'hco3', 'base_excess', 'lactate', 'hb', 't_core', 't_skin', 'urine_rate', 'urine_total', 'fio2', 'pef', 'pip', 'rhythm', 'svo2', 'do2', 'vo2', 'blood_lost', 'fluid_in', 'interstitial', 'ptx_l', 'ptx_r', 'c_epinephrine', 'c_norepinephrine', 'c_fentanyl', 'c_morphine', 'c_naloxone', 'c_succinylcholine', 'c_rocuronium', 'e_opioid', 'nmb', 'sympathetic', 'myo_o2', 'arrest_time', 'irreversible')
+OUT_NAMES = (
+    "time",
+    "hr",
+    "sbp",
+    "dbp",
+    "map",
+    "pp",
+    "co",
+    "sv",
+    "ef",
+    "edv",
+    "esv",
+    "cvp",
+    "pcwp",
+    "pas",
+    "pad",
+    "pam",
+    "svr",
+    "pvr",
+    "blood_volume",
+    "rr",
+    "vt",
+    "mv",
+    "vd_vt",
+    "ie_ratio",
+    "spo2",
+    "etco2",
+    "pao2",
+    "paco2",
+    "ph",
+    "hco3",
+    "base_excess",
+    "lactate",
+    "hb",
+    "t_core",
+    "t_skin",
+    "urine_rate",
+    "urine_total",
+    "fio2",
+    "pef",
+    "pip",
+    "rhythm",
+    "svo2",
+    "do2",
+    "vo2",
+    "blood_lost",
+    "fluid_in",
+    "interstitial",
+    "ptx_l",
+    "ptx_r",
+    "c_epinephrine",
+    "c_norepinephrine",
+    "c_fentanyl",
+    "c_morphine",
+    "c_naloxone",
+    "c_succinylcholine",
+    "c_rocuronium",
+    "e_opioid",
+    "nmb",
+    "sympathetic",
+    "myo_o2",
+    "arrest_time",
+    "irreversible",
+)
 
 # --- rhythms (state RHYTHM holds one of these codes)
 RH_SINUS = 0
@@ -468,4 +531,3 @@ VM_OFF = 0
 VM_VC = 1
 VM_PC = 2
 VM_BVM = 3
-

@@ -74,9 +74,7 @@ class Patient:
         for name, lo, hi, unit in checks:
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
-                raise InvalidPatient(
-                    f"{name} must be between {lo:g} and {hi:g} {unit} (got {v!r})"
-                )
+                raise InvalidPatient(f"{name} must be between {lo:g} and {hi:g} {unit} (got {v!r})")
         if self.diastolic_mmhg >= self.systolic_mmhg - 15:
             raise InvalidPatient(
                 f"diastolic pressure must be at least 15 mmHg below systolic "
@@ -108,8 +106,15 @@ class Patient:
 
 # standard-male compartment values: (unstressed volume mL, compliance mL/mmHg or elastance)
 _NOMINAL_P = {  # resting mean pressures used to initialise volumes (mmHg)
-    "AO": 90.0, "SC": 25.0, "SV": 9.0, "VC": 5.0, "PA": 17.0, "PC": 8.0, "PV": 5.0,
-    "LA": 4.0, "RA": 4.0,
+    "AO": 90.0,
+    "SC": 25.0,
+    "SV": 9.0,
+    "VC": 5.0,
+    "PA": 17.0,
+    "PC": 8.0,
+    "PV": 5.0,
+    "LA": 4.0,
+    "RA": 4.0,
 }
 
 
@@ -290,9 +295,14 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     x[L.X_SAO2] = 0.97
     inp[L.I_FIO2] = 0.21
     inp[L.I_VENT_IE] = 0.5
-    info = {"map": map_t, "hr": pt.heart_rate_bpm, "vt": vt_target,
-            "pp": pt.systolic_mmhg - pt.diastolic_mmhg,
-            "mid": 0.5 * (pt.systolic_mmhg + pt.diastolic_mmhg), "rr": pt.respiration_rate_per_min}
+    info = {
+        "map": map_t,
+        "hr": pt.heart_rate_bpm,
+        "vt": vt_target,
+        "pp": pt.systolic_mmhg - pt.diastolic_mmhg,
+        "mid": 0.5 * (pt.systolic_mmhg + pt.diastolic_mmhg),
+        "rr": pt.respiration_rate_per_min,
+    }
     return p, s, x, inp, info
 
 

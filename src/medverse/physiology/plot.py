@@ -9,7 +9,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .simulation import Result
 
 
-def plot_result(res: "Result", path: str | Path) -> None:
+def plot_result(res: Result, path: str | Path) -> None:
     """Six panels of vitals over time (minutes) with actions as labelled vertical lines."""
     import matplotlib
 
@@ -21,16 +21,33 @@ def plot_result(res: "Result", path: str | Path) -> None:
     fig.suptitle(f"{res.scenario.name}", fontsize=14, fontweight="bold")
     panels = [
         ("Heart rate and breathing", [("hr", "HR /min", "tab:red"), ("rr", "RR /min", "tab:blue")], None),
-        ("Arterial pressure (mmHg)", [("sbp", "SBP", "darkred"), ("map", "MAP", "tab:red"),
-                                       ("dbp", "DBP", "salmon"), ("cvp", "CVP", "tab:purple")], None),
+        (
+            "Arterial pressure (mmHg)",
+            [("sbp", "SBP", "darkred"), ("map", "MAP", "tab:red"), ("dbp", "DBP", "salmon"), ("cvp", "CVP", "tab:purple")],
+            None,
+        ),
         ("Oxygen", [("spo2", "SpO2 %", "tab:cyan"), ("pao2", "PaO2 mmHg", "tab:green")], 100.0),
         ("Carbon dioxide (mmHg)", [("etco2", "EtCO2", "goldenrod"), ("paco2", "PaCO2", "tab:brown")], None),
-        ("Flow and volume", [("co", "CO L/min", "tab:orange"), ("blood_volume", "Blood volume L", "darkred"),
-                             ("vt", "Tidal volume L", "tab:blue")], None),
-        ("Acid-base", [("ph", "pH (x10-70)", "black"), ("lactate", "Lactate mmol/L", "tab:olive"),
-                       ("base_excess", "Base excess mmol/L", "tab:gray")], None),
+        (
+            "Flow and volume",
+            [
+                ("co", "CO L/min", "tab:orange"),
+                ("blood_volume", "Blood volume L", "darkred"),
+                ("vt", "Tidal volume L", "tab:blue"),
+            ],
+            None,
+        ),
+        (
+            "Acid-base",
+            [
+                ("ph", "pH (x10-70)", "black"),
+                ("lactate", "Lactate mmol/L", "tab:olive"),
+                ("base_excess", "Base excess mmol/L", "tab:gray"),
+            ],
+            None,
+        ),
     ]
-    for ax, (title, series, pct) in zip(axes.flat, panels):
+    for ax, (title, series, _pct) in zip(axes.flat, panels, strict=False):
         for name, label, color in series:
             y = res[name].copy()
             if name == "spo2":
@@ -43,13 +60,20 @@ def plot_result(res: "Result", path: str | Path) -> None:
         ax.set_title(title, fontsize=11)
         ax.grid(alpha=0.3)
         ax.legend(loc="best", fontsize=8)
-        for at, desc, _note in res.log:
+        for at, _desc, _note in res.log:
             ax.axvline(at / 60.0, color="0.4", ls="--", lw=0.8)
     top = axes[0, 0]
     ymax = top.get_ylim()[1]
     for k, (at, desc, _note) in enumerate(res.log[:12]):
-        top.annotate(desc[:38], (at / 60.0, ymax), xytext=(3, -10 - 11 * (k % 4)),
-                     textcoords="offset points", fontsize=7, color="0.25", rotation=0)
+        top.annotate(
+            desc[:38],
+            (at / 60.0, ymax),
+            xytext=(3, -10 - 11 * (k % 4)),
+            textcoords="offset points",
+            fontsize=7,
+            color="0.25",
+            rotation=0,
+        )
     for ax in axes[-1]:
         ax.set_xlabel("time (min)")
     arrests = [e for e in res.events if e.name == "cardiac arrest" and e.kind == "start"]

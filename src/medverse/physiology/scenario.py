@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .errors import InvalidAction, InvalidPatient, ScenarioError
 from .interventions import SPECS, Action, make_action
@@ -92,16 +93,26 @@ def build_schema() -> dict[str, Any]:
                 props[fname] = _quantity_schema(f.kind)
             if f.required:
                 req.append(fname)
-        actions.append({"if": {"properties": {"action": {"const": name}}, "required": ["action"]},
-                        "then": {"properties": props, "required": req, "additionalProperties": False}})
+        actions.append(
+            {
+                "if": {"properties": {"action": {"const": name}}, "required": ["action"]},
+                "then": {"properties": props, "required": req, "additionalProperties": False},
+            }
+        )
     patient_props: dict[str, Any] = {"sex": {"enum": ["male", "female"]}}
     for key, (_, dim) in _PATIENT_FIELDS.items():
         patient_props[key] = _quantity_schema(dim)
     patient_props["conditions"] = {
         "type": "array",
-        "items": {"type": "object", "required": ["type", "severity"], "additionalProperties": False,
-                  "properties": {"type": {"enum": ["chronic_anemia", "copd"]},
-                                 "severity": {"type": "number", "minimum": 0, "maximum": 1}}},
+        "items": {
+            "type": "object",
+            "required": ["type", "severity"],
+            "additionalProperties": False,
+            "properties": {
+                "type": {"enum": ["chronic_anemia", "copd"]},
+                "severity": {"type": "number", "minimum": 0, "maximum": 1},
+            },
+        },
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -119,8 +130,12 @@ def build_schema() -> dict[str, Any]:
             "patient": {"type": "object", "properties": patient_props, "additionalProperties": False},
             "actions": {
                 "type": "array",
-                "items": {"type": "object", "required": ["at", "action"],
-                          "properties": {"action": {"enum": list(SPECS)}}, "allOf": actions},
+                "items": {
+                    "type": "object",
+                    "required": ["at", "action"],
+                    "properties": {"action": {"enum": list(SPECS)}},
+                    "allOf": actions,
+                },
             },
         },
         "$defs": defs,
@@ -139,7 +154,7 @@ def _locator(text: str) -> Callable[[list[Any]], int | None]:
 
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except Exception:  # noqa: BLE001 - any parse problem: no line numbers
+    except Exception:
         root = None
 
     def locate(path: list[Any]) -> int | None:
@@ -225,8 +240,7 @@ def _parse_text(text: str, name: str) -> Any:
         raise ScenarioError(f"invalid YAML: {type(exc).__name__}", source=name) from None
 
 
-def parse_scenario(data: Any, source: str = "scenario",
-                   locate: Callable[[list[Any]], int | None] | None = None) -> Scenario:
+def parse_scenario(data: Any, source: str = "scenario", locate: Callable[[list[Any]], int | None] | None = None) -> Scenario:
     """Check an already-parsed scenario (a dict) and build a :class:`Scenario`."""
     import jsonschema
 
@@ -304,16 +318,16 @@ def _build(data: dict[str, Any], source: str, fail: Callable[[str, list[Any]], S
     kwargs: dict[str, Any] = {}
     if "sex" in pdata:
         kwargs["sex"] = pdata["sex"]
-    for key, (attr, dim) in _PATIENT_FIELDS.items():
-        if key in pdata:
-            kwargs[attr] = q(pdata[key], dim, ["patient", key])
-    for j, cond in enumerate(pdata.get("conditions", []) or []):
+    for pkey, (attr, dim) in _PATIENT_FIELDS.items():
+        if pkey in pdata:
+            kwargs[attr] = q(pdata[pkey], dim, ["patient", pkey])
+    for _j, cond in enumerate(pdata.get("conditions", []) or []):
         kwargs[cond["type"]] = float(cond["severity"])
     try:
         patient = Patient(**kwargs, name=str(data["name"]))
     except InvalidPatient as exc:
         msg = str(exc)
-        key = next((k for k, (attr, _d) in _PATIENT_FIELDS.items() if msg.startswith(attr)), None)
+        key: str | None = next((k for k, (attr, _d) in _PATIENT_FIELDS.items() if msg.startswith(attr)), None)
         if key is None and msg.startswith(("copd", "chronic_anemia")):
             key = "conditions"
         if key is None and msg.startswith("sex"):
@@ -337,9 +351,16 @@ def _build(data: dict[str, Any], source: str, fail: Callable[[str, list[Any]], S
     seed = int(data.get("seed", 0))
     if not math.isfinite(duration):  # pragma: no cover - checked above
         raise fail("duration must be finite", ["duration"])
-    return Scenario(name=str(data["name"]), duration_s=duration, patient=patient, actions=actions,
-                    seed=seed, trend_interval_s=trend, description=str(data.get("description", "")),
-                    source=source)
+    return Scenario(
+        name=str(data["name"]),
+        duration_s=duration,
+        patient=patient,
+        actions=actions,
+        seed=seed,
+        trend_interval_s=trend,
+        description=str(data.get("description", "")),
+        source=source,
+    )
 
 
 def builtin_scenarios() -> dict[str, Path]:

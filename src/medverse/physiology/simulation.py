@@ -8,9 +8,9 @@ step at or after their time; between actions the batch advances in one compiled 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -21,17 +21,61 @@ from .scenario import Scenario
 
 #: unit of each trend column (CSV headers are ``name_unit``)
 OUT_UNITS = {
-    "time": "s", "hr": "per_min", "sbp": "mmHg", "dbp": "mmHg", "map": "mmHg", "pp": "mmHg",
-    "co": "L_per_min", "sv": "mL", "ef": "1", "edv": "mL", "esv": "mL", "cvp": "mmHg",
-    "pcwp": "mmHg", "pas": "mmHg", "pad": "mmHg", "pam": "mmHg", "svr": "mmHg_s_per_mL",
-    "pvr": "mmHg_s_per_mL", "blood_volume": "mL", "rr": "per_min", "vt": "mL", "mv": "L_per_min",
-    "vd_vt": "1", "ie_ratio": "1", "spo2": "1", "etco2": "mmHg", "pao2": "mmHg", "paco2": "mmHg",
-    "ph": "1", "hco3": "mmol_per_L", "base_excess": "mmol_per_L", "lactate": "mmol_per_L",
-    "hb": "g_per_dL", "t_core": "degC", "t_skin": "degC", "urine_rate": "mL_per_h",
-    "urine_total": "mL", "fio2": "1", "pef": "L_per_min", "pip": "cmH2O", "rhythm": "code",
-    "svo2": "1", "do2": "mL_per_min", "vo2": "mL_per_min", "blood_lost": "mL", "fluid_in": "mL",
-    "interstitial": "mL", "ptx_l": "mL", "ptx_r": "mL", "e_opioid": "1", "nmb": "1",
-    "sympathetic": "1", "myo_o2": "1", "arrest_time": "s", "irreversible": "1",
+    "time": "s",
+    "hr": "per_min",
+    "sbp": "mmHg",
+    "dbp": "mmHg",
+    "map": "mmHg",
+    "pp": "mmHg",
+    "co": "L_per_min",
+    "sv": "mL",
+    "ef": "1",
+    "edv": "mL",
+    "esv": "mL",
+    "cvp": "mmHg",
+    "pcwp": "mmHg",
+    "pas": "mmHg",
+    "pad": "mmHg",
+    "pam": "mmHg",
+    "svr": "mmHg_s_per_mL",
+    "pvr": "mmHg_s_per_mL",
+    "blood_volume": "mL",
+    "rr": "per_min",
+    "vt": "mL",
+    "mv": "L_per_min",
+    "vd_vt": "1",
+    "ie_ratio": "1",
+    "spo2": "1",
+    "etco2": "mmHg",
+    "pao2": "mmHg",
+    "paco2": "mmHg",
+    "ph": "1",
+    "hco3": "mmol_per_L",
+    "base_excess": "mmol_per_L",
+    "lactate": "mmol_per_L",
+    "hb": "g_per_dL",
+    "t_core": "degC",
+    "t_skin": "degC",
+    "urine_rate": "mL_per_h",
+    "urine_total": "mL",
+    "fio2": "1",
+    "pef": "L_per_min",
+    "pip": "cmH2O",
+    "rhythm": "code",
+    "svo2": "1",
+    "do2": "mL_per_min",
+    "vo2": "mL_per_min",
+    "blood_lost": "mL",
+    "fluid_in": "mL",
+    "interstitial": "mL",
+    "ptx_l": "mL",
+    "ptx_r": "mL",
+    "e_opioid": "1",
+    "nmb": "1",
+    "sympathetic": "1",
+    "myo_o2": "1",
+    "arrest_time": "s",
+    "irreversible": "1",
 }
 for _d in L.DRUG_NAMES:
     OUT_UNITS["c_" + _d] = "ug_per_L"
@@ -88,7 +132,7 @@ class Result:
 
 
 def _rhythm_name(code: float) -> str:
-    return L.RHYTHM_NAMES[int(round(code))]
+    return L.RHYTHM_NAMES[round(code)]
 
 
 def detect_events(time_s: np.ndarray, data: np.ndarray, baseline_bv_ml: float) -> list[Event]:
@@ -119,14 +163,14 @@ def detect_events(time_s: np.ndarray, data: np.ndarray, baseline_bv_ml: float) -
     events: list[Event] = []
     for name, mask in conds.items():
         prev = False
-        for t, m in zip(time_s, mask):
+        for t, m in zip(time_s, mask, strict=False):
             if m and not prev:
                 events.append(Event(float(t), name, "start"))
             elif prev and not m:
                 events.append(Event(float(t), name, "end"))
             prev = bool(m)
     prev_rh = None
-    for t, r in zip(time_s, rh):
+    for t, r in zip(time_s, rh, strict=False):
         if prev_rh is not None and r != prev_rh:
             events.append(Event(float(t), "rhythm", "note", f"{_rhythm_name(prev_rh)} -> {_rhythm_name(r)}"))
         prev_rh = int(r)
@@ -134,8 +178,9 @@ def detect_events(time_s: np.ndarray, data: np.ndarray, baseline_bv_ml: float) -
     return events
 
 
-def run_many(scenarios: Sequence[Scenario], waveforms: bool = False,
-             progress: Callable[[float], None] | None = None) -> list[Result]:
+def run_many(
+    scenarios: Sequence[Scenario], waveforms: bool = False, progress: Callable[[float], None] | None = None
+) -> list[Result]:
     """Run scenarios together (one patient each) and return their results in order.
 
     All scenarios use the first one's trend interval; each keeps its own seed.
@@ -143,8 +188,7 @@ def run_many(scenarios: Sequence[Scenario], waveforms: bool = False,
     if not scenarios:
         return []
     interval = scenarios[0].trend_interval_s
-    batch = PatientBatch([sc.patient for sc in scenarios], seed=[sc.seed for sc in scenarios],
-                         trend_interval_s=interval)
+    batch = PatientBatch([sc.patient for sc in scenarios], seed=[sc.seed for sc in scenarios], trend_interval_s=interval)
     applier = ActionApplier(batch)
     end_s = max(sc.duration_s for sc in scenarios)
     stops = sorted({a.at_s for sc in scenarios for a in sc.actions} | {end_s})
@@ -157,7 +201,8 @@ def run_many(scenarios: Sequence[Scenario], waveforms: bool = False,
     for stop in stops:
         while batch.time_s < stop - 1e-9:
             step = min(stop - batch.time_s, 60.0)
-            ch = batch.advance(step, waveforms=waveforms)
+            active = np.array([batch.time_s < sc.duration_s - 1e-9 for sc in scenarios])
+            ch = batch.advance(step, waveforms=waveforms, active=active)
             times.append(ch.time_s)
             rows.append(ch.trends)
             if waveforms and ch.ecg_mv is not None and ch.waves is not None:
@@ -189,7 +234,6 @@ def run_many(scenarios: Sequence[Scenario], waveforms: bool = False,
     return results
 
 
-def run(scenario: Scenario, waveforms: bool = False,
-        progress: Callable[[float], None] | None = None) -> Result:
+def run(scenario: Scenario, waveforms: bool = False, progress: Callable[[float], None] | None = None) -> Result:
     """Run one scenario; see :func:`run_many`."""
     return run_many([scenario], waveforms=waveforms, progress=progress)[0]

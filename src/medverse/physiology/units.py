@@ -22,8 +22,15 @@ DIMENSIONS: dict[str, dict[str, float]] = {
     "flow": {"mL/min": 1.0, "mL/h": 1.0 / 60.0, "mL/s": 60.0, "L/min": 1000.0, "L/h": 1000.0 / 60.0},
     "dose": {"ug": 1.0, "mcg": 1.0, "mg": 1000.0, "g": 1e6, "ug/kg": 1.0, "mcg/kg": 1.0, "mg/kg": 1000.0},
     "dose_rate": {
-        "ug/min": 1.0, "mcg/min": 1.0, "mg/min": 1000.0, "mg/h": 1000.0 / 60.0, "ug/h": 1.0 / 60.0,
-        "ug/kg/min": 1.0, "mcg/kg/min": 1.0, "mg/kg/h": 1000.0 / 60.0, "ug/kg/h": 1.0 / 60.0,
+        "ug/min": 1.0,
+        "mcg/min": 1.0,
+        "mg/min": 1000.0,
+        "mg/h": 1000.0 / 60.0,
+        "ug/h": 1.0 / 60.0,
+        "ug/kg/min": 1.0,
+        "mcg/kg/min": 1.0,
+        "mg/kg/h": 1000.0 / 60.0,
+        "ug/kg/h": 1.0 / 60.0,
     },
     "pressure_mmhg": {"mmHg": 1.0, "cmH2O": 0.73556, "kPa": 7.50062},
     "pressure_cmh2o": {"cmH2O": 1.0, "mmHg": 1.0 / 0.73556, "kPa": 10.1972},
@@ -40,8 +47,7 @@ def is_per_kg(unit: str) -> bool:
     return "/kg" in unit
 
 
-def convert(quantity: Any, dimension: str, field: str = "quantity",
-            weight_kg: float | None = None) -> float:
+def convert(quantity: Any, dimension: str, field: str = "quantity", weight_kg: float | None = None) -> float:
     """Convert ``{value, unit}`` (or a bare number for ``fraction``) to the canonical unit.
 
     Raises
@@ -59,16 +65,11 @@ def convert(quantity: Any, dimension: str, field: str = "quantity",
         if dimension == "fraction" and unit == "":
             unit = "1"
     else:
-        raise InvalidAction(
-            f"{field} must be {{value, unit}} with a unit of {dimension} "
-            f"({', '.join(units)}); got {quantity!r}"
-        )
+        raise InvalidAction(f"{field} must be {{value, unit}} with a unit of {dimension} ({', '.join(units)}); got {quantity!r}")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise InvalidAction(f"{field} value must be a finite number (got {value!r})")
     if not isinstance(unit, str) or unit not in units:
-        raise InvalidAction(
-            f"{field} has unit {unit!r}, expected a unit of {dimension}: {', '.join(units)}"
-        )
+        raise InvalidAction(f"{field} has unit {unit!r}, expected a unit of {dimension}: {', '.join(units)}")
     out = float(value) * units[unit]
     if is_per_kg(unit):
         if weight_kg is None:

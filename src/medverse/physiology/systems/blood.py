@@ -18,8 +18,15 @@ import math
 
 from .. import layout as L
 from .._jit import njit
-from .gas import co2_content, o2_content, pco2_from_content, po2_from_content, so2_from_po2, ph_from
-from .gas import P_DRY_MMHG
+from .gas import (
+    P_DRY_MMHG,
+    co2_content,
+    o2_content,
+    pco2_from_content,
+    ph_from,
+    po2_from_content,
+    so2_from_po2,
+)
 
 PRBC_HCT = 0.60
 WB_HCT = 0.42
@@ -30,8 +37,17 @@ MCHC_G_DL = 34.0
 def blood_volume(s) -> float:  # type: ignore[no-untyped-def]
     """Total intravascular volume in mL (sum of the 11 compartments)."""
     return (
-        s[L.V_LV] + s[L.V_RV] + s[L.V_LA] + s[L.V_RA] + s[L.V_AO] + s[L.V_SC] + s[L.V_SV]
-        + s[L.V_VC] + s[L.V_PA] + s[L.V_PC] + s[L.V_PV]
+        s[L.V_LV]
+        + s[L.V_RV]
+        + s[L.V_LA]
+        + s[L.V_RA]
+        + s[L.V_AO]
+        + s[L.V_SC]
+        + s[L.V_SV]
+        + s[L.V_VC]
+        + s[L.V_PA]
+        + s[L.V_PC]
+        + s[L.V_PV]
     )
 
 
@@ -84,10 +100,7 @@ def fluids_slow(s, x, inp, p, psc: float, map_mmhg: float, leak_ml_min: float, d
     d_pint = (s[L.V_INT_ML] - p[L.P_VINT0]) / p[L.P_C_INT]
     j = p[L.P_KF] * ((psc - p[L.P_PSC0]) - d_pi - d_pint) + leak_ml_min
     jv = j * dt_min
-    if jv < 0.0:
-        jv = max(jv, -0.05 * s[L.V_INT_ML])
-    else:
-        jv = min(jv, max(s[L.V_SC] - 0.5 * p[L.P_VU_SC], 0.0))
+    jv = max(jv, -0.05 * s[L.V_INT_ML]) if jv < 0.0 else min(jv, max(s[L.V_SC] - 0.5 * p[L.P_VU_SC], 0.0))
     s[L.V_SC] -= jv
     s[L.V_INT_ML] += jv
     if leak_ml_min > 0.0:
@@ -114,8 +127,7 @@ def metabolism_slow(s, x, inp, p, co_ml_s: float, sepsis: float, beta1: float, b
     f_sup = 1.0 / (1.0 + (8.0 / max(pvo2, 0.1)) ** 3) / 0.992
     vo2 = demand * min(f_sup, 1.0)  # mL/min
     s[L.C_V_O2] += (s[L.ACC_O2] - vo2 * dt_min) / p[L.P_V_O2_STORE]
-    if s[L.C_V_O2] < 0.0:
-        s[L.C_V_O2] = 0.0
+    s[L.C_V_O2] = max(s[L.C_V_O2], 0.0)
     vco2 = p[L.P_RQ] * vo2
     s[L.C_V_CO2] += (vco2 * dt_min - s[L.ACC_CO2]) / p[L.P_V_CO2_STORE]
     s[L.ACC_O2] = 0.0
@@ -155,8 +167,7 @@ def metabolism_slow(s, x, inp, p, co_ml_s: float, sepsis: float, beta1: float, b
     prod += 0.004 * p[L.P_WEIGHT_KG] * (sepsis + 0.3 * beta2)
     clear = p[L.P_K_LAC] * s[L.LACTATE] * ecf * min(flow_ratio, 1.0)
     s[L.LACTATE] += (prod - clear) * dt_min / ecf
-    if s[L.LACTATE] < 0.1:
-        s[L.LACTATE] = 0.1
+    s[L.LACTATE] = max(s[L.LACTATE], 0.1)
     be = -(s[L.LACTATE] - p[L.P_LAC0]) + (p[L.P_HCO3_0] - 24.0)
     hco3 = 24.0 + be + 0.1 * (paco2 - 40.0)
     x[L.X_BE] = be

@@ -18,7 +18,6 @@ import math
 from .. import layout as L
 from .._jit import njit
 
-
 #: stiffness of the exponential end-diastolic pressure-volume relations (1/mL, standard size)
 KV_LV = 0.022
 KV_RV = 0.015
@@ -93,20 +92,14 @@ def cardiovascular_fast(s, x, inp, p, t_s: float, dt_s: float) -> float:  # type
     x[L.X_Q_PC_INST] = q_pc  # pulmonary capillary flow, used by gas exchange this step
 
     # per-beat trackers (committed at the next beat by the rhythm step)
-    if p_ao > s[L.B_PMAX]:
-        s[L.B_PMAX] = p_ao
-    if p_ao < s[L.B_PMIN]:
-        s[L.B_PMIN] = p_ao
+    s[L.B_PMAX] = max(s[L.B_PMAX], p_ao)
+    s[L.B_PMIN] = min(s[L.B_PMIN], p_ao)
     s[L.B_PSUM] += p_ao
     s[L.B_N] += 1.0
-    if s[L.V_LV] > s[L.B_VMAX]:
-        s[L.B_VMAX] = s[L.V_LV]
-    if s[L.V_LV] < s[L.B_VMIN]:
-        s[L.B_VMIN] = s[L.V_LV]
-    if p_pa > s[L.B_PAMAX]:
-        s[L.B_PAMAX] = p_pa
-    if p_pa < s[L.B_PAMIN]:
-        s[L.B_PAMIN] = p_pa
+    s[L.B_VMAX] = max(s[L.B_VMAX], s[L.V_LV])
+    s[L.B_VMIN] = min(s[L.B_VMIN], s[L.V_LV])
+    s[L.B_PAMAX] = max(s[L.B_PAMAX], p_pa)
+    s[L.B_PAMIN] = min(s[L.B_PAMIN], p_pa)
     s[L.B_PASUM] += p_pa
     s[L.B_QSUM] += q_av * dt_s
     s[L.B_PCVP] += p_ra
@@ -171,9 +164,7 @@ def baroreflex_slow(s, x, p, chemo_symp: float, bv_ratio: float, dt_s: float) ->
     u = 2.0 * card - 1.0  # -1 (all vagal) .. 0 (rest) .. +1 (all sympathetic)
     uv = 2.0 * vasc - 1.0
     s[L.HR_VAGAL] += (p[L.P_G_HR_V] * u - s[L.HR_VAGAL]) * min(dt_s / p[L.P_TAU_HR_V], 1.0)
-    s[L.HR_SYMP] += (p[L.P_G_HR_S] * max(u, -0.3) - s[L.HR_SYMP]) * min(
-        dt_s / p[L.P_TAU_HR_S], 1.0
-    )
+    s[L.HR_SYMP] += (p[L.P_G_HR_S] * max(u, -0.3) - s[L.HR_SYMP]) * min(dt_s / p[L.P_TAU_HR_S], 1.0)
     s[L.EMAX_FAC] += (1.0 + p[L.P_G_EMAX] * u - s[L.EMAX_FAC]) * min(dt_s / p[L.P_TAU_EMAX], 1.0)
     s[L.SVR_FAC] += (1.0 + p[L.P_G_SVR] * uv - s[L.SVR_FAC]) * min(dt_s / p[L.P_TAU_SVR], 1.0)
     s[L.VU_DELTA] += (-p[L.P_G_VU] * uv - s[L.VU_DELTA]) * min(dt_s / p[L.P_TAU_VU], 1.0)

@@ -89,10 +89,7 @@ def respiratory_fast(s, x, inp, p, dt_s: float) -> None:  # type: ignore[no-unty
     if insp:
         s[L.BR_TI] = t
     amp = s[L.PMUS_AMP]
-    if insp:
-        pmus = amp * 0.5 * (1.0 - math.cos(math.pi * t / ti))
-    else:
-        pmus = amp * math.exp(-(t - ti) / 0.15)
+    pmus = amp * 0.5 * (1.0 - math.cos(math.pi * t / ti)) if insp else amp * math.exp(-(t - ti) / 0.15)
     pmus *= 1.0 - x[L.X_NMB]
     s[L.P_MUS] = pmus
 
@@ -117,10 +114,7 @@ def respiratory_fast(s, x, inp, p, dt_s: float) -> None:  # type: ignore[no-unty
                 q = (paw - p_el) / r_ex
         else:  # pressure control, or a bag squeezed with a half-sine
             if insp:
-                if mode < 2.5:
-                    paw = peep + inp[L.I_VENT_PINSP]
-                else:
-                    paw = peep + inp[L.I_VENT_PINSP] * math.sin(math.pi * t / ti)
+                paw = peep + inp[L.I_VENT_PINSP] if mode < 2.5 else peep + inp[L.I_VENT_PINSP] * math.sin(math.pi * t / ti)
             else:
                 paw = peep
             r = r_in if paw + pmus > p_el else r_ex
@@ -132,18 +126,13 @@ def respiratory_fast(s, x, inp, p, dt_s: float) -> None:  # type: ignore[no-unty
         q = (pmus - p_el) / r
     # forward Euler is stable while dt << R*C; R and C are bounded when derived
     s[L.V_LUNG] = vl + q * dt_s
-    if s[L.V_LUNG] < -0.5 * p[L.P_FRC_ML]:
-        s[L.V_LUNG] = -0.5 * p[L.P_FRC_ML]
+    s[L.V_LUNG] = max(s[L.V_LUNG], -0.5 * p[L.P_FRC_ML])
     s[L.Q_AW] = q
     s[L.P_AW] = paw
-    if paw > s[L.BR_PAWMAX]:
-        s[L.BR_PAWMAX] = paw
-    if s[L.V_LUNG] > s[L.BR_VMAX]:
-        s[L.BR_VMAX] = s[L.V_LUNG]
-    if s[L.V_LUNG] < s[L.BR_VMIN]:
-        s[L.BR_VMIN] = s[L.V_LUNG]
-    if -q > s[L.BR_PEF]:
-        s[L.BR_PEF] = -q
+    s[L.BR_PAWMAX] = max(s[L.BR_PAWMAX], paw)
+    s[L.BR_VMAX] = max(s[L.BR_VMAX], s[L.V_LUNG])
+    s[L.BR_VMIN] = min(s[L.BR_VMIN], s[L.V_LUNG])
+    s[L.BR_PEF] = max(s[L.BR_PEF], -q)
 
     # gas transport through the dead space (fractions of dry gas)
     va = max(p[L.P_FRC_ML] + s[L.V_LUNG], 200.0)
@@ -168,14 +157,11 @@ def respiratory_fast(s, x, inp, p, dt_s: float) -> None:  # type: ignore[no-unty
         s[L.BR_EVOL] += vol
         pco2_mouth = s[L.F_D_CO2] * P_DRY_MMHG
         s[L.CAPNO] = 0.0 if esophageal else pco2_mouth
-        if s[L.CAPNO] > s[L.BR_ETCO2]:
-            s[L.BR_ETCO2] = s[L.CAPNO]
+        s[L.BR_ETCO2] = max(s[L.BR_ETCO2], s[L.CAPNO])
     # keep the alveolar composition consistent with its volume (N2 makes up the rest)
     va = max(p[L.P_FRC_ML] + s[L.V_LUNG], 200.0)
-    if s[L.A_O2] < 0.0:
-        s[L.A_O2] = 0.0
-    if s[L.A_CO2] < 0.0:
-        s[L.A_CO2] = 0.0
+    s[L.A_O2] = max(s[L.A_O2], 0.0)
+    s[L.A_CO2] = max(s[L.A_CO2], 0.0)
     tot = s[L.A_O2] + s[L.A_CO2]
     if tot > 0.98 * va:
         k = 0.98 * va / tot

@@ -97,8 +97,19 @@ def arrest_slow(s, x, inp, p, rng, i: int, map_mmhg: float, cvp_mmhg: float, bet
         s[L.T_ARREST] = 0.0
     s[L.ROSC_TIMER] += dt_s
     perfusing = rh == L.RH_SINUS or rh == L.RH_AF or (rh == L.RH_VT and map_mmhg >= 40.0)
-    bv = (s[L.V_LV] + s[L.V_RV] + s[L.V_LA] + s[L.V_RA] + s[L.V_AO] + s[L.V_SC] + s[L.V_SV]
-          + s[L.V_VC] + s[L.V_PA] + s[L.V_PC] + s[L.V_PV])
+    bv = (
+        s[L.V_LV]
+        + s[L.V_RV]
+        + s[L.V_LA]
+        + s[L.V_RA]
+        + s[L.V_AO]
+        + s[L.V_SC]
+        + s[L.V_SV]
+        + s[L.V_VC]
+        + s[L.V_PA]
+        + s[L.V_PC]
+        + s[L.V_PV]
+    )
     if perfusing and s[L.M_MYO] < 0.2 and s[L.ROSC_TIMER] > 60.0:
         if x[L.X_SAO2] < 0.5 or bv < 0.65 * p[L.P_BV0]:
             s[L.RHYTHM] = L.RH_PEA
@@ -118,6 +129,6 @@ def arrest_slow(s, x, inp, p, rng, i: int, map_mmhg: float, cvp_mmhg: float, bet
     # return of spontaneous circulation from PEA / asystole
     if (rh == L.RH_PEA or rh == L.RH_ASYSTOLE) and s[L.IRREVERSIBLE] < 0.5:
         need = 0.5 if rh == L.RH_PEA else 0.6
-        if (s[L.M_MYO] > need and beta1 > 0.2 and bv > 0.7 * p[L.P_BV0] and x[L.X_SAO2] > 0.85):
+        if s[L.M_MYO] > need and beta1 > 0.2 and bv > 0.7 * p[L.P_BV0] and x[L.X_SAO2] > 0.85:
             s[L.RHYTHM] = L.RH_SINUS
             s[L.ROSC_TIMER] = 0.0
