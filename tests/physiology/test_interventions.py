@@ -158,3 +158,15 @@ def test_oxygen_devices_and_intubation_placements() -> None:
     assert a.mean("spo2", 240, 300) > 0.98 and a.mean("etco2", 240, 300) > 25
     assert b.mean("etco2", 240, 300) < 1 and b.mean("spo2", 240, 300) < 0.85
     assert c.mean("pip", 240, 300) > a.mean("pip", 240, 300)
+
+
+def test_naloxone_can_wear_off_before_the_opioid() -> None:
+    acts = [
+        (30.0, "drug_bolus", {"drug": "morphine", "dose": q(40, "mg")}),
+        (600.0, "drug_bolus", {"drug": "naloxone", "dose": q(0.1, "mg")}),
+    ]
+    res = run(scn(acts, 32.0))
+    assert res.mean("rr", 500, 590) < 6  # depressed
+    assert res.mean("rr", 680, 760) > 12  # reversed
+    assert res.at("e_opioid", 1800) > res.at("e_opioid", 900)  # naloxone cleared first
+    assert res.mean("rr", 1750, 1850) < res.mean("rr", 680, 760) - 3  # re-narcotisation

@@ -99,11 +99,12 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
 
     # circulation
     r_art = p[L.P_R_ART] * s[L.SVR_FAC] * (1.0 + 1.6 * alpha) * (1.0 - 0.75 * m) * (1.0 - 0.65 * sep)
-    x[L.X_R_ART_EFF] = r_art * (1.0 - 0.2 * e_op)
+    # vasoconstriction saturates: at most 3x the resting arteriolar resistance
+    x[L.X_R_ART_EFF] = min(r_art * (1.0 - 0.2 * e_op), 3.0 * p[L.P_R_ART])
     ph = x[L.X_PH]
     f_acid = 1.0 if ph >= 7.2 else max(0.3, 1.0 - 1.5 * (7.2 - ph))
     f_myo = min(1.0, s[L.M_MYO] / 0.5)
-    inot = s[L.EMAX_FAC] * (1.0 + 1.2 * beta1) * f_acid * max(f_myo, 0.2)
+    inot = min(s[L.EMAX_FAC] * (1.0 + 1.2 * beta1), 2.2) * f_acid * max(f_myo, 0.2)
     x[L.X_EMAX_LV_EFF] = max(p[L.P_E_LV_MAX] * inot, 0.05 * p[L.P_E_LV_MAX])
     x[L.X_EMAX_RV_EFF] = max(p[L.P_E_RV_MAX] * inot, 0.05 * p[L.P_E_RV_MAX])
     x[L.X_VU_SV_EFF] = p[L.P_VU_SV] + s[L.VU_DELTA] + (1200.0 * m + 700.0 * sep - 300.0 * alpha) * bvs
@@ -111,7 +112,7 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     hr += 8.0 * (s[L.T_CORE] - 37.0)
     if s[L.M_MYO] < 0.3:
         hr *= max(s[L.M_MYO] / 0.3, 0.2)
-    x[L.X_HR_TARGET] = min(max(hr, 20.0), 220.0)
+    x[L.X_HR_TARGET] = min(max(hr, 20.0), 220.0 - p[L.P_AGE_YR])  # age-predicted maximum
 
     # respiratory mechanics
     airway = inp[L.I_AIRWAY]

@@ -8,78 +8,78 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from .simulation import Result
 
+# (title, left-axis series, right-axis series); a series is (trend, label, colour, scale)
+_PANELS = [
+    ("Heart and breathing rates (/min)", [("hr", "HR", "tab:red", 1.0), ("rr", "RR", "tab:blue", 1.0)], []),
+    (
+        "Arterial and central venous pressure (mmHg)",
+        [
+            ("sbp", "SBP", "darkred", 1.0),
+            ("map", "MAP", "tab:red", 1.0),
+            ("dbp", "DBP", "salmon", 1.0),
+            ("cvp", "CVP", "tab:purple", 1.0),
+        ],
+        [],
+    ),
+    ("Oxygen", [("spo2", "SpO2 (%)", "tab:cyan", 100.0)], [("pao2", "PaO2 (mmHg)", "tab:green", 1.0)]),
+    ("Carbon dioxide (mmHg)", [("etco2", "EtCO2", "goldenrod", 1.0), ("paco2", "PaCO2", "tab:brown", 1.0)], []),
+    (
+        "Cardiac output (L/min) and volumes (L)",
+        [
+            ("co", "CO", "tab:orange", 1.0),
+            ("blood_volume", "blood volume", "darkred", 0.001),
+            ("vt", "tidal volume", "tab:blue", 0.001),
+        ],
+        [],
+    ),
+    (
+        "Acid-base",
+        [("lactate", "lactate (mmol/L)", "tab:olive", 1.0), ("base_excess", "base excess (mmol/L)", "tab:gray", 1.0)],
+        [("ph", "pH", "black", 1.0)],
+    ),
+]
 
-def plot_result(res: Result, path: str | Path) -> None:
-    """Six panels of vitals over time (minutes) with actions as labelled vertical lines."""
+
+def plot_result(res: "Result", path: str | Path) -> None:
+    """Six panels of vitals over time (minutes); actions as numbered dashed lines (legend
+    below the panels) and cardiac arrest shaded red."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     t = res.time_s / 60.0
-    fig, axes = plt.subplots(3, 2, figsize=(14, 11), sharex=True)
-    fig.suptitle(f"{res.scenario.name}", fontsize=14, fontweight="bold")
-    panels = [
-        ("Heart rate and breathing", [("hr", "HR /min", "tab:red"), ("rr", "RR /min", "tab:blue")], None),
-        (
-            "Arterial pressure (mmHg)",
-            [("sbp", "SBP", "darkred"), ("map", "MAP", "tab:red"), ("dbp", "DBP", "salmon"), ("cvp", "CVP", "tab:purple")],
-            None,
-        ),
-        ("Oxygen", [("spo2", "SpO2 %", "tab:cyan"), ("pao2", "PaO2 mmHg", "tab:green")], 100.0),
-        ("Carbon dioxide (mmHg)", [("etco2", "EtCO2", "goldenrod"), ("paco2", "PaCO2", "tab:brown")], None),
-        (
-            "Flow and volume",
-            [
-                ("co", "CO L/min", "tab:orange"),
-                ("blood_volume", "Blood volume L", "darkred"),
-                ("vt", "Tidal volume L", "tab:blue"),
-            ],
-            None,
-        ),
-        (
-            "Acid-base",
-            [
-                ("ph", "pH (x10-70)", "black"),
-                ("lactate", "Lactate mmol/L", "tab:olive"),
-                ("base_excess", "Base excess mmol/L", "tab:gray"),
-            ],
-            None,
-        ),
-    ]
-    for ax, (title, series, _pct) in zip(axes.flat, panels, strict=False):
-        for name, label, color in series:
-            y = res[name].copy()
-            if name == "spo2":
-                y = y * 100.0
-            elif name in ("blood_volume", "vt"):
-                y = y / 1000.0
-            elif name == "ph":
-                y = (y - 7.0) * 10.0
-            ax.plot(t, y, label=label, color=color, lw=1.6)
+    fig, axes = plt.subplots(3, 2, figsize=(14, 12), sharex=True)
+    fig.suptitle(res.scenario.name, fontsize=14, fontweight="bold")
+    arrest = res["rhythm"].round().astype(int)
+    in_arrest = (arrest >= 3) | ((arrest == 2) & (res["map"] < 40))
+    for ax, (title, left, right) in zip(axes.flat, _PANELS):
+        handles = []
+        for name, label, color, scale in left:
+            (h,) = ax.plot(t, res[name] * scale, label=label, color=color, lw=1.5)
+            handles.append(h)
+        if right:
+            ax2 = ax.twinx()
+            for name, label, color, scale in right:
+                (h,) = ax2.plot(t, res[name] * scale, label=label, color=color, lw=1.5, ls="-.")
+                handles.append(h)
+                ax2.set_ylabel(label, fontsize=9)
         ax.set_title(title, fontsize=11)
         ax.grid(alpha=0.3)
-        ax.legend(loc="best", fontsize=8)
-        for at, _desc, _note in res.log:
-            ax.axvline(at / 60.0, color="0.4", ls="--", lw=0.8)
-    top = axes[0, 0]
-    ymax = top.get_ylim()[1]
-    for k, (at, desc, _note) in enumerate(res.log[:12]):
-        top.annotate(
-            desc[:38],
-            (at / 60.0, ymax),
-            xytext=(3, -10 - 11 * (k % 4)),
-            textcoords="offset points",
-            fontsize=7,
-            color="0.25",
-            rotation=0,
-        )
+        ax.legend(handles=handles, loc="upper right", fontsize=8, framealpha=0.8)
+        if in_arrest.any():
+            ax.fill_between(t, 0, 1, where=in_arrest, color="red", alpha=0.12, transform=ax.get_xaxis_transform(), label="arrest")
+        for k, (at, _desc, _note) in enumerate(res.log):
+            ax.axvline(at / 60.0, color="0.35", ls="--", lw=0.8)
+            ax.text(at / 60.0, 0.98, f" {k + 1}", transform=ax.get_xaxis_transform(), fontsize=8, color="0.2", va="top")
     for ax in axes[-1]:
         ax.set_xlabel("time (min)")
-    arrests = [e for e in res.events if e.name == "cardiac arrest" and e.kind == "start"]
-    for e in arrests:
-        for ax in axes.flat:
-            ax.axvspan(e.time_s / 60.0, e.time_s / 60.0 + 0.05, color="red", alpha=0.3)
-    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    legend = [f"{k + 1}: {at / 60:.1f} min {desc}" for k, (at, desc, _n) in enumerate(res.log)]
+    if in_arrest.any():
+        legend.append("red band: cardiac arrest")
+    cols = 3
+    lines = ["     ".join(legend[i : i + cols]) for i in range(0, len(legend), cols)]
+    fig.text(0.01, 0.005, "\n".join(lines[:6]), fontsize=8, family="monospace", va="bottom")
+    fig.tight_layout(rect=(0, 0.03 + 0.018 * min(len(lines), 6), 1, 0.97))
     fig.savefig(path, dpi=90)
     plt.close(fig)
