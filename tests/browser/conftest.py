@@ -8,7 +8,6 @@ test unless the test expects them (a server restart makes the browser log failed
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -55,7 +54,7 @@ class Person:
             self.console_errors.append(msg.text)
 
     # --- navigation -----------------------------------------------------------------------
-    def sign_in_by_api(self) -> "Person":
+    def sign_in_by_api(self) -> Person:
         """Signs in with the REST call the form makes (the cookie lands in this context)."""
         r = self.context.request.post(
             self.base_url + "/api/auth/login", data={"username": self.username, "password": self.password}
@@ -68,7 +67,7 @@ class Person:
         # the marker the client sets after signing in through the form
         self.context.add_init_script("localStorage.setItem('medverse.signedIn', '1')")
 
-    def sign_in(self) -> "Person":
+    def sign_in(self) -> Person:
         """Signs in through the sign-in form and waits for the lobby."""
         self.page.goto(self.base_url + "/")
         self.page.fill("#username", self.username)
@@ -77,9 +76,9 @@ class Person:
         self.page.wait_for_selector(".page-lobby")
         return self
 
-    def enter(self, space: str = SPACE, timeout: float = 20_000) -> "Person":
+    def enter(self, space: str = SPACE, timeout: float = 20_000) -> Person:
         self.page.goto(f"{self.base_url}/#/space/{space}")
-        self.wait("window.__medverse && __medverse.space() === %s && __medverse.connected()" % json.dumps(space), timeout)
+        self.wait("window.__medverse && __medverse.space() === arg && __medverse.connected()", timeout, arg=space)
         return self
 
     # --- the test hook (window.__medverse) ------------------------------------------------

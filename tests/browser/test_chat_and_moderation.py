@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import PeopleFactory
 
 pytestmark = pytest.mark.browser
 
 
-def test_chat_messages_reach_the_other_user(people):
+def test_chat_messages_reach_the_other_user(people: PeopleFactory) -> None:
     ines = people("ines")
     sam = people("sam")
     text = f"Good morning, can everyone see the model? {uuid.uuid4().hex[:6]}"
@@ -27,7 +31,7 @@ def test_chat_messages_reach_the_other_user(people):
     assert sam.page.input_value("#chat-input") == ""
 
 
-def test_participant_list_shows_roles_and_instructor_mutes_chat(people):
+def test_participant_list_shows_roles_and_instructor_mutes_chat(people: PeopleFactory) -> None:
     ines = people("ines")
     kim = people("kim")
     kim_pid = kim.hook("me()")["pid"]
@@ -52,7 +56,7 @@ def test_participant_list_shows_roles_and_instructor_mutes_chat(people):
     kim.wait("!document.querySelector('#space-status').textContent.includes('Locked')")
 
 
-def test_instructor_removes_a_member_who_lands_in_the_lobby(people, live_server):
+def test_instructor_removes_a_member_who_lands_in_the_lobby(people: PeopleFactory, live_server: Any) -> None:
     ines = people("ines")
     kim = people("kim")
     kim_user = kim.hook("me()")["user_id"]

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import PeopleFactory
 
 pytestmark = pytest.mark.browser
 
 
-def test_wrong_password_is_refused_and_sign_out_returns_to_sign_in(browser, live_server):
+def test_wrong_password_is_refused_and_sign_out_returns_to_sign_in(browser: Any, live_server: Any) -> None:
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
@@ -34,14 +38,14 @@ def test_wrong_password_is_refused_and_sign_out_returns_to_sign_in(browser, live
         context.close()
 
 
-def test_unknown_space_sends_back_to_the_lobby_with_a_message(people):
+def test_unknown_space_sends_back_to_the_lobby_with_a_message(people: PeopleFactory) -> None:
     sam = people("sam", enter=False)
     sam.page.goto(sam.base_url + "/#/space/no-such-space")
     sam.page.wait_for_url("**/#/lobby", timeout=15_000)
     sam.page.locator(".toast-error", has_text="no-such-space").wait_for()
 
 
-def test_lobby_lists_spaces_with_my_role_and_who_is_there(people):
+def test_lobby_lists_spaces_with_my_role_and_who_is_there(people: PeopleFactory) -> None:
     ines = people("ines")
     sam = people("sam", enter=False)
     card = sam.page.locator(".space-card[data-space='commons-demo']")
@@ -55,7 +59,7 @@ def test_lobby_lists_spaces_with_my_role_and_who_is_there(people):
     assert ines.page.locator("#participants li", has_text="Sam").count() == 1
 
 
-def test_admin_creates_a_user_and_a_space_and_reads_the_audit_log(people):
+def test_admin_creates_a_user_and_a_space_and_reads_the_audit_log(people: PeopleFactory) -> None:
     admin = people("admin", enter=False)
     admin.page.click("a[href='#/admin']")
     admin.page.wait_for_selector("#create-user")

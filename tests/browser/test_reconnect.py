@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import PeopleFactory
 
 pytestmark = pytest.mark.browser
 
 
-def test_reload_restores_objects_chat_and_policy(people):
+def test_reload_restores_objects_chat_and_policy(people: PeopleFactory) -> None:
     ines = people("ines")
     oid = f"o-reload-{uuid.uuid4().hex[:8]}"
     text = f"before the reload {uuid.uuid4().hex[:6]}"
@@ -25,7 +29,7 @@ def test_reload_restores_objects_chat_and_policy(people):
     assert ines.command("object.delete", {"id": oid})["ok"]
 
 
-def test_dropped_connection_shows_banner_catches_up_and_resends_queued_commands(people):
+def test_dropped_connection_shows_banner_catches_up_and_resends_queued_commands(people: PeopleFactory) -> None:
     ines = people("ines")
     sam = people("sam")
     banner = sam.page.locator("#conn-banner")
@@ -61,7 +65,7 @@ def test_dropped_connection_shows_banner_catches_up_and_resends_queued_commands(
     assert ines.command("object.delete", {"id": oid})["ok"]
 
 
-def test_server_restart_on_the_same_data_dir_restores_everything(own_people, own_server):
+def test_server_restart_on_the_same_data_dir_restores_everything(own_people: PeopleFactory, own_server: Any) -> None:
     ines = own_people("ines")
     sam = own_people("sam")
     for p in (ines, sam):

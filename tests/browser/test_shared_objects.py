@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import PeopleFactory, Person
 
 pytestmark = pytest.mark.browser
 
 
-def _policy(person, edit: str) -> None:
+def _policy(person: Person, edit: str) -> None:
     r = person.command("space.set_policy", {"edit": edit})
     assert r["ok"], r
     person.wait("__medverse.state().policy.edit === arg", arg=edit)
 
 
-def test_object_placed_moved_and_deleted_by_instructor_appears_for_the_other(people):
+def test_object_placed_moved_and_deleted_by_instructor_appears_for_the_other(people: PeopleFactory) -> None:
     ines = people("ines")
     sam = people("sam")
     label = f"Femur {uuid.uuid4().hex[:6]}"
@@ -46,7 +50,7 @@ def test_object_placed_moved_and_deleted_by_instructor_appears_for_the_other(peo
     assert oid not in ines.objects()
 
 
-def test_student_change_is_refused_with_a_visible_message_and_nothing_changes(people):
+def test_student_change_is_refused_with_a_visible_message_and_nothing_changes(people: PeopleFactory) -> None:
     ines = people("ines")
     sam = people("sam")
     _policy(ines, "instructor")

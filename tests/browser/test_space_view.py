@@ -5,13 +5,17 @@ from __future__ import annotations
 import io
 import math
 import time
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import PeopleFactory
 
 pytestmark = pytest.mark.browser
 
 
-def test_canvas_renders_a_scene_not_a_blank(people):
+def test_canvas_renders_a_scene_not_a_blank(people: PeopleFactory) -> None:
     ines = people("ines")
     ines.wait("__medverse.frames() > 5")
     png = ines.page.locator("canvas.scene-canvas").screenshot()
@@ -26,7 +30,7 @@ def test_canvas_renders_a_scene_not_a_blank(people):
     assert abs(sum(top) / len(top) - sum(bottom) / len(bottom)) > 3
 
 
-def test_enter_vr_button_is_disabled_and_says_why_headless(people):
+def test_enter_vr_button_is_disabled_and_says_why_headless(people: PeopleFactory) -> None:
     ines = people("ines")
     button = ines.page.locator("#enter-vr")
     ines.wait("__medverse.vrReason() !== 'checking…'")
@@ -38,14 +42,7 @@ def test_enter_vr_button_is_disabled_and_says_why_headless(people):
     assert "unavailable" in (button.get_attribute("aria-label") or "")
 
 
-def _other(person, username_display: str):
-    for a in person.hook("avatars()"):
-        if a["name"] == username_display and a["visible"]:
-            return a
-    return None
-
-
-def test_two_users_see_each_other_and_movement_is_smooth(people):
+def test_two_users_see_each_other_and_movement_is_smooth(people: PeopleFactory) -> None:
     ines = people("ines")
     sam = people("sam")
     me_sam = sam.hook("me()")
