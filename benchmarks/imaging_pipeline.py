@@ -55,7 +55,7 @@ def build_big_series(folder: Path) -> None:
 
     v = read_nifti(samples.path("ct_abdomen_3mm"))
     shape = (512, 512, 300)
-    zoom = [n / s for n, s in zip(shape, v.shape)]
+    zoom = [n / s for n, s in zip(shape, v.shape, strict=False)]
     big = ndi.zoom(v.array.astype(np.int16), zoom, order=1)
     scale = np.diag([1 / z for z in zoom] + [1.0])
     affine = v.affine @ scale
@@ -144,10 +144,18 @@ def abdomen_end_to_end(repeats: int = 3) -> dict[str, float]:
     best: dict[str, float] | None = None
     for _ in range(repeats):
         r: dict[str, float] = {}
-        t = time.perf_counter(); v = read_nifti(path); r["read_s"] = time.perf_counter() - t
-        t = time.perf_counter(); lab = segment_ct(v); r["segment_s"] = time.perf_counter() - t
-        t = time.perf_counter(); ms = mesh_label_map(lab); r["mesh_s"] = time.perf_counter() - t
-        t = time.perf_counter(); glb = build_glb(ms); r["glb_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        v = read_nifti(path)
+        r["read_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        lab = segment_ct(v)
+        r["segment_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        ms = mesh_label_map(lab)
+        r["mesh_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        glb = build_glb(ms)
+        r["glb_s"] = time.perf_counter() - t
         r["total_s"] = sum(r.values())
         r["triangles"] = sum(m.mesh.n_triangles for m in ms)
         r["glb_mb"] = len(glb) / 1e6

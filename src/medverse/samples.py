@@ -14,6 +14,7 @@ need a sample skip, with the reason, only when no mirror exists (:class:`SampleN
 mirror whose files are corrupt fails loudly (:class:`SampleCorrupt`).
 """
 
+# ruff: noqa: E501
 from __future__ import annotations
 
 import dataclasses

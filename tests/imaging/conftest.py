@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 pydicom = pytest.importorskip("pydicom")
-from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from pydicom.dataset import Dataset, FileMetaDataset  # noqa: E402 - only after importorskip
+from pydicom.uid import ExplicitVRLittleEndian, generate_uid  # noqa: E402
 
-from medverse import samples
-from medverse.imaging.volume import Volume
+from medverse import samples  # noqa: E402
+from medverse.imaging.volume import Volume  # noqa: E402
 
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 JPEG_LOSSLESS_SV1 = "1.2.840.10008.1.2.4.70"

@@ -88,7 +88,7 @@ def test_ctrl_c_cancels_an_import_and_leaves_nothing(tmp_path: Path) -> None:
         stderr=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert proc.stderr is not None
     seen = b""
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # generous: CI machines can be heavily loaded
     while b"segment" not in seen and time.monotonic() < deadline:
         chunk = proc.stderr.read1(256)  # type: ignore[attr-defined]
         if not chunk:
@@ -96,7 +96,7 @@ def test_ctrl_c_cancels_an_import_and_leaves_nothing(tmp_path: Path) -> None:
         seen += chunk
     assert b"segment" in seen, seen
     proc.send_signal(signal.SIGINT)
-    _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, (proc.returncode, out, err)
     assert b"nothing was written" in err
     assert list(tmp_path.iterdir()) == []

@@ -45,14 +45,14 @@ def _check(volume: Volume) -> None:
     meshes = mesh_label_map(_labels(volume), smooth_iterations=5)
     assert [m.name for m in meshes] == ["ball_a", "ball_b"]
     voxel = max(volume.spacing)
-    for m, (centre, radius, _hu) in zip(meshes, SPHERES):
+    for m, (centre, radius, _hu) in zip(meshes, SPHERES, strict=False):
         expected_ml = 4 / 3 * np.pi * radius**3 / 1000
         assert np.linalg.norm(np.array(m.centroid_lps_mm) - centre) < voxel
         assert m.volume_ml == pytest.approx(expected_ml, rel=0.05)
         assert m.voxel_volume_ml == pytest.approx(expected_ml, rel=0.05)
     # the GLB keeps them in place (glTF patient frame, metres)
     nodes = {n.name: n for n in read_glb_meshes(build_glb(meshes))}
-    for (centre, _r, _hu), name in zip(SPHERES, ["ball_a", "ball_b"]):
+    for (centre, _r, _hu), name in zip(SPHERES, ["ball_a", "ball_b"], strict=False):
         pts = gltf_to_lps_mm(nodes[name].vertices)
         assert np.linalg.norm(pts.mean(axis=0) - centre) < voxel
         assert nodes[name].extras["volume_ml"] > 0

@@ -85,11 +85,11 @@ def test_decimation_is_safe_from_two_threads_at_once() -> None:
 
     meshes = [ball(25), ball(12)]
     targets = [3000, 600]
-    serial = [decimate(m, t).n_triangles for m, t in zip(meshes, targets)]
+    serial = [decimate(m, t).n_triangles for m, t in zip(meshes, targets, strict=False)]
     for _ in range(3):
         results: dict[int, int] = {}
 
-        def run(i: int) -> None:
+        def run(i: int, results: dict[int, int] = results) -> None:
             results[i] = decimate(meshes[i], targets[i]).n_triangles
 
         threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]

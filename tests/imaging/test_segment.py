@@ -40,7 +40,8 @@ def _phantom() -> Volume:
 def test_phantom_classes_come_out_where_they_were_put() -> None:
     labels = segment_ct(_phantom(), working_mm=2.0)
     assert {s.name for s in labels.structures.values()} == set(CT_CLASSES.values())
-    at = lambda i, j: labels.structures[int(labels.array[i, j, 20])].name
+    def at(i, j):
+        return labels.structures[int(labels.array[i, j, 20])].name
     assert at(40, 52) == "bone" and at(40, 53) == "bone"  # marrow included
     assert at(30, 30) == "lungs_airways"
     assert at(52, 30) == "vessels"

@@ -201,7 +201,7 @@ def reference_body(out_dir: Path, budget: int, overwrite: bool) -> None:
 
     try:
         m = write_reference_study(out_dir, triangle_budget=budget, overwrite=overwrite)
-    except Exception as exc:  # noqa: BLE001 - reported to the user with its code
+    except Exception as exc:  # reported to the user with its code
         _fail(exc)
         return
     click.echo(f"reference body {out_dir}: {m['structures']} structures, {m['triangles']} "

@@ -210,7 +210,7 @@ def _node_matrix(node: dict[str, Any]) -> np.ndarray:
     r[:3, :3] = [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
                  [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
                  [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
-    s = np.diag(list(node.get("scale", [1, 1, 1])) + [1.0])
+    s = np.diag([*list(node.get("scale", [1, 1, 1])), 1.0])
     return t @ r @ s
 
 

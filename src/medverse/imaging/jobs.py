@@ -20,6 +20,7 @@ Study folder layout (``STUDY_FILES``)::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -166,7 +167,7 @@ class Job(Generic[T]):
         except MedverseError as exc:
             self.state, self.error, self.error_code, self.exception = (
                 "failed", str(exc), exc.code, exc)
-        except Exception as exc:  # noqa: BLE001 - a job reports every failure, never dies silently
+        except Exception as exc:  # a job reports every failure, it never dies silently
             self.state, self.error, self.error_code, self.exception = (
                 "failed", f"{type(exc).__name__}: {exc}", "internal", exc)
         finally:
@@ -199,10 +200,8 @@ class Job(Generic[T]):
     def _notify(self) -> None:
         update = self.snapshot()
         for cb in list(self._listeners):
-            try:
+            with contextlib.suppress(Exception):  # a listener's bug must not kill the job
                 cb(update)
-            except Exception:  # noqa: BLE001, S110 - a listener's bug must not kill the job
-                pass
 
 
 # -- the scene ---------------------------------------------------------------------------

@@ -127,7 +127,8 @@ def read_label_table(source: str | Path | dict[int, str] | None) -> dict[int, st
         except ValueError:
             if n == 1:
                 continue  # header
-            raise InvalidStudy(f"label table line {n}: label must be an integer (got {parts[0]!r})")
+            raise InvalidStudy(
+                f"label table line {n}: label must be an integer (got {parts[0]!r})") from None
     return table
 
 
@@ -289,10 +290,10 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
     frame_affine[:3, 1] = col_dir * spacing[0]
     frame_affine[:3, 2] = reference.affine[:3, 2]  # a frame is one slice thick: use the grid's step
     out = np.zeros(reference.shape, dtype=np.uint16)
-    for f, (pos, seg) in enumerate(zip(positions, seg_numbers)):
+    for f, (pos, seg) in enumerate(zip(positions, seg_numbers, strict=False)):
         fa = frame_affine.copy()
         fa[:3, 3] = pos
-        mask = (frames[f].T >= threshold)[:, :, None]
+        mask = (threshold <= frames[f].T)[:, :, None]
         placed = align_to_grid(mask.astype(np.uint8), fa, reference, what="DICOM SEG frame")
         out[placed > 0] = np.maximum(out[placed > 0], seg)
     lm = LabelMap(out, reference.affine.copy(), {}, source="dicom-seg")

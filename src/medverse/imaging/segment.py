@@ -138,7 +138,7 @@ def _working_factors(volume: Volume, working_mm: float, max_voxels: int) -> tupl
     target = working_mm
     while True:
         f = downsample_factors(volume.spacing, target)
-        n = np.prod([s // k for s, k in zip(volume.shape, f)], dtype=np.int64)
+        n = np.prod([s // k for s, k in zip(volume.shape, f, strict=False)], dtype=np.int64)
         if n <= max_voxels or target > 20:
             return f
         target *= 1.15

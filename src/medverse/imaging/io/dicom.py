@@ -257,7 +257,7 @@ def _parse(sources: Sequence[DicomSource], progress: Any = None
             with src.open() as fh:
                 ds = pydicom.dcmread(fh, force=False)
             has_pixels = "PixelData" in ds or "FloatPixelData" in ds
-        except Exception:  # noqa: BLE001 - any parse failure means "not a readable DICOM file"
+        except Exception:  # any parse failure means "not a readable DICOM file"
             rejected.append(src.name)
             continue
         if not has_pixels:

@@ -34,7 +34,7 @@ def is_nifti(data: bytes) -> bool:
             head = gzip.GzipFile(fileobj=io.BytesIO(data)).read(352)
         except (OSError, EOFError):
             return False
-    return len(head) >= 348 and head[344:348] in (b"n+1\x00", b"ni1\x00", b"n+2\x00") or (
+    return (len(head) >= 348 and head[344:348] in (b"n+1\x00", b"ni1\x00", b"n+2\x00")) or (
         len(head) >= 8 and head[4:8] in (b"n+2\x00",)
     )
 
@@ -98,11 +98,11 @@ def read_nifti(source: str | Path | bytes, *, volume_index: int = 0) -> Volume:
         data = data.astype(np.float32)
     if data.dtype.kind == "f" and np.all(np.isfinite(data)):
         rounded = np.rint(data)
-        if np.array_equal(rounded, data) and data.size and -32768 <= data.min() and data.max() <= 32767:
+        if np.array_equal(rounded, data) and data.size and data.min() >= -32768 and data.max() <= 32767:
             data = rounded.astype(np.int16)
     if data.dtype.kind in "iu" and data.dtype.itemsize > 2 and data.size:
         lo, hi = int(data.min()), int(data.max())
-        if -32768 <= lo and hi <= 32767:
+        if lo >= -32768 and hi <= 32767:
             data = data.astype(np.int16)  # e.g. HU stored as int32: half the memory
     meta: dict[str, Any] = {"modality": modality, "source_format": "nifti", "source_name": name}
     if descrip is not None:
