@@ -57,7 +57,7 @@ def _ptx_side(vol: float, sev: float, open_: float, vent: float, seal: float, dt
         vmax = (1200.0 if open_ > 0.5 else 2000.0) * sev
         entering = not (open_ > 0.5 and seal > 0.5)
         if entering:
-            vol += 5.0 * sev * max(1.0 - vol / vmax, 0.0) * dt_s
+            vol += 6.0 * sev * max(1.0 - vol / vmax, 0.0) * dt_s
     if vent > 0.5 or (open_ > 0.5 and seal > 0.5):
         vol -= vol * min(dt_s / 25.0, 1.0)
     return max(vol, 0.0)

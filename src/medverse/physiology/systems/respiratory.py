@@ -185,7 +185,7 @@ def respiratory_fast(s, x, inp, p, dt_s: float) -> None:  # type: ignore[no-unty
 
 @njit
 def chemoreflex_slow(s, x, p, map_mmhg: float, dt_s: float) -> float:  # type: ignore[no-untyped-def]
-    """Update the ventilatory drive (1 = resting) and return its sympathetic share (0-0.5).
+    """Update the ventilatory drive (1 = resting) and return its sympathetic share (0-0.7).
 
     Central chemoreceptors see a slowly filtered PaCO2 (tau 30 s), peripheral ones a fast
     filtered PaO2 (tau 3 s) and arterial [H+]; low arterial pressure also stimulates
@@ -212,5 +212,5 @@ def chemoreflex_slow(s, x, p, map_mmhg: float, dt_s: float) -> float:  # type: i
     # hypoxaemia, hypercapnia and the work of breathing raise sympathetic tone
     stress = 0.5 * hyp + 0.03 * max(s[L.PACO2_CENT] - p[L.P_PACO2_SET] - 5.0, 0.0)
     load = min(max((x[L.X_R_AW_EFF] / p[L.P_R_AW] - 1.5) / 3.0, 0.0), 1.0)  # resistive load
-    stress += 0.3 * max(s[L.DRIVE] - 1.3, 0.0) * load
-    return min(stress, 0.5)
+    stress += 0.5 * max(s[L.DRIVE] - 1.3, 0.0) * load
+    return min(stress, 0.7)
