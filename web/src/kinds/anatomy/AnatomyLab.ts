@@ -138,7 +138,7 @@ export class AnatomyLab implements KindInstance {
       ctx.onMessage((msg) => {
         if (msg.type !== "job.progress" || !msg.job) return;
         const job = msg.job as Job;
-        if (job.state === "succeeded" && this.timings.jobDone === null) this.timings.jobDone = performance.now();
+        if (job.state === "succeeded") this.timings.jobDone = performance.now();
         this.importPanel.onJob(job);
       }),
     );
@@ -154,8 +154,10 @@ export class AnatomyLab implements KindInstance {
     if (!this.anatomy.apply(ev)) return;
     if (ev.name === "anatomy.study_loaded") {
       this.timings.studyEvent = performance.now();
-      this.timings.rendered = null;
+      // The same study again: the body on screen is already it.
+      this.timings.rendered = this.model && this.model.studyId === this.anatomy.study?.id ? this.timings.studyEvent : null;
     }
+    if (ev.name === "anatomy.study_unloaded") this.timings.rendered = null;
     if (ev.name === "anatomy.follow_set") {
       const a = ev.actor;
       this.leaderName = a && typeof a === "object" ? String(a.display_name ?? "") : "";
@@ -249,7 +251,7 @@ export class AnatomyLab implements KindInstance {
     this.loadError = null;
     this.renderStatus();
     try {
-      const model = await BodyModel.load(studyId);
+      const model = await BodyModel.load(studyId, this.ctx.view.software);
       if (this.loadingStudy !== studyId || this.anatomy.study?.id !== studyId) {
         model.dispose();
         return;
@@ -279,16 +281,30 @@ export class AnatomyLab implements KindInstance {
       model.addTo(this.ctx.scene);
       if (this.anatomy.study?.has_volume) void this.loadBounds(studyId);
       else this.slicePanel.setBounds(null);
-      if (!this.follow.active && !this.ctx.view.renderer.xr.isPresenting && this.ctx.controls) {
-        const size = model.size;
-        this.ctx.controls.focus(model.worldCentre(), Math.max(1.1, Math.max(size.x, size.y, size.z) * 1.9));
-      }
+      if (!this.follow.active && !this.ctx.view.renderer.xr.isPresenting) this.lookAtBody(model);
     } catch (e) {
       if (this.loadingStudy === studyId) this.loadError = `The body could not be loaded: ${e instanceof Error ? e.message : String(e)}`;
     } finally {
       if (this.loadingStudy === studyId) this.loadingStudy = null;
       this.refresh();
     }
+  }
+
+  /** Puts the camera at a comfortable distance, a little above the body, keeping its side of the room. */
+  private lookAtBody(model: BodyModel): void {
+    const controls = this.ctx.controls;
+    if (!controls) return;
+    const cam = this.ctx.view.camera;
+    const centre = model.worldCentre();
+    const size = model.size;
+    const distance = Math.max(1.0, Math.max(size.x, size.y, size.z) * 2.1);
+    _dir.copy(cam.position).sub(centre);
+    _dir.y = 0;
+    if (_dir.lengthSq() < 1e-6) _dir.set(0, 0, 1);
+    _dir.normalize().multiplyScalar(Math.cos(0.6)).setY(Math.sin(0.6));
+    cam.position.copy(centre).addScaledVector(_dir, distance);
+    controls.orbit.target.copy(centre);
+    controls.orbit.update();
   }
 
   private async loadBounds(studyId: string): Promise<void> {
@@ -425,6 +441,10 @@ export class AnatomyLab implements KindInstance {
         if (c.z > 1) return null;
         const r = this.ctx.view.renderer.domElement.getBoundingClientRect();
         return { x: r.left + ((c.x + 1) / 2) * r.width, y: r.top + ((1 - c.y) / 2) * r.height };
+      },
+      /** Hides or shows the body locally (tests compare screenshots with and without it). */
+      showBody: (on: boolean) => {
+        if (this.model) this.model.root.visible = on;
       },
       /** The structure under a client pixel (what a click there would select). */
       pickAt: (x: number, y: number) => this.picker.pickAt(x, y)?.label ?? null,

@@ -2,11 +2,13 @@ import * as THREE from "three";
 import { GLTFLoader } from "three/examples/jsm/loaders/GLTFLoader.js";
 import type { AnatomyState } from "./AnatomyState";
 
+export type StructureMaterial = THREE.MeshStandardMaterial | THREE.MeshLambertMaterial;
+
 export interface StructureView {
   label: number;
   name: string;
   mesh: THREE.Mesh;
-  material: THREE.MeshStandardMaterial;
+  material: StructureMaterial;
 }
 
 const HIGHLIGHT = new THREE.Color(0x2dd4bf);
@@ -36,9 +38,14 @@ export class BodyModel {
   private selected: number | null = null;
   private answer: number | null = null;
 
+  /**
+   * @param light on a CPU rasteriser: Lambert shading and front faces only (the cut faces then
+   *   show the inside as open shells, but a frame costs a fraction)
+   */
   constructor(
     readonly studyId: string,
     gltfScene: THREE.Object3D,
+    light = false,
   ) {
     this.root.name = `anatomy-body-${studyId}`;
     for (const p of this.clipPlanes) BodyModel.disable(p);
@@ -57,14 +64,10 @@ export class BodyModel {
       if (!Number.isFinite(label)) return;
       const c = Array.isArray(data.color) ? (data.color as number[]) : [200, 180, 170, 1];
       const old = mesh.material as THREE.Material;
-      const material = new THREE.MeshStandardMaterial({
-        color: new THREE.Color().setRGB(c[0] / 255, c[1] / 255, c[2] / 255, THREE.SRGBColorSpace),
-        roughness: 0.55,
-        metalness: 0,
-        side: THREE.DoubleSide,
-        clippingPlanes: this.clipPlanes,
-        emissive: 0x000000,
-      });
+      const colour = new THREE.Color().setRGB(c[0] / 255, c[1] / 255, c[2] / 255, THREE.SRGBColorSpace);
+      const material: StructureMaterial = light
+        ? new THREE.MeshLambertMaterial({ color: colour, side: THREE.FrontSide, clippingPlanes: this.clipPlanes, emissive: 0x000000 })
+        : new THREE.MeshStandardMaterial({ color: colour, roughness: 0.55, metalness: 0, side: THREE.DoubleSide, clippingPlanes: this.clipPlanes, emissive: 0x000000 });
       old.dispose();
       mesh.material = material;
       mesh.geometry.computeBoundingSphere();
@@ -80,10 +83,10 @@ export class BodyModel {
     this.table = this.buildTable(size);
   }
 
-  static async load(studyId: string): Promise<BodyModel> {
+  static async load(studyId: string, light = false): Promise<BodyModel> {
     const loader = new GLTFLoader();
     const gltf = await loader.loadAsync(`/api/studies/${encodeURIComponent(studyId)}/scene.glb`);
-    return new BodyModel(studyId, gltf.scene);
+    return new BodyModel(studyId, gltf.scene, light);
   }
 
   /** A plane that clips nothing (kept in the list so the shaders never need recompiling). */
