@@ -165,3 +165,17 @@ def test_fuzz_loader_with_near_valid_actions(actions: list) -> None:
     except ScenarioError:
         return
     assert all(a.at_s >= 0 for a in sc.actions)
+
+
+@pytest.mark.slow
+def test_every_example_scenario_runs_without_nan_or_negative_volumes() -> None:
+    import numpy as np
+
+    from medverse.physiology.simulation import run_many
+
+    paths = builtin_scenarios()
+    results = run_many([load_scenario(p) for p in paths.values()])
+    for name, res in zip(paths, results):
+        assert np.isfinite(res.data).all(), name
+        assert (res["blood_volume"] > 1000).all(), name
+        assert len(res.time_s) == round(res.scenario.duration_s), name

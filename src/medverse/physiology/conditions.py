@@ -83,7 +83,9 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
         inp[L.I_ANAPHYLAXIS] = sev_a * (1.0 - min(0.012 * mast * dt_s, 1.0))
     s[L.M_ANA] += (inp[L.I_ANAPHYLAXIS] * (1.0 - 0.7 * mast) - s[L.M_ANA]) * min(dt_s / 60.0, 1.0)
     m = max(s[L.M_ANA], 0.0)
-    sep = inp[L.I_SEPSIS]
+    # sepsis develops (and resolves) over ~10 min rather than instantly
+    s[L.SEPSIS_LEVEL] += (inp[L.I_SEPSIS] - s[L.SEPSIS_LEVEL]) * min(dt_s / 600.0, 1.0)
+    sep = max(s[L.SEPSIS_LEVEL], 0.0)
 
     # pneumothoraces
     s[L.V_PTX_L] = _ptx_side(s[L.V_PTX_L], inp[L.I_PTX_L], inp[L.I_PTX_L_OPEN], inp[L.I_PTX_L_VENT], inp[L.I_PTX_L_SEAL], dt_s)
@@ -98,7 +100,9 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     x[L.X_P_THORAX] = 0.7356 * ppl + 0.7356 * 0.4 * s[L.P_AW]
 
     # circulation
-    r_art = p[L.P_R_ART] * s[L.SVR_FAC] * (1.0 + 1.6 * alpha) * (1.0 - 0.75 * m) * (1.0 - 0.65 * sep)
+    # sepsis also blunts the vessels' response to sympathetic tone (vasoplegia)
+    plegia = 1.0 - 0.6 * sep
+    r_art = p[L.P_R_ART] * (1.0 + (s[L.SVR_FAC] - 1.0) * plegia) * (1.0 + 1.6 * alpha) * (1.0 - 0.75 * m) * (1.0 - 0.8 * sep)
     # vasoconstriction saturates: at most 3x the resting arteriolar resistance
     x[L.X_R_ART_EFF] = min(r_art * (1.0 - 0.2 * e_op), 3.0 * p[L.P_R_ART])
     ph = x[L.X_PH]
@@ -107,7 +111,7 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     inot = min(s[L.EMAX_FAC] * (1.0 + 1.2 * beta1), 2.2) * f_acid * max(f_myo, 0.2)
     x[L.X_EMAX_LV_EFF] = max(p[L.P_E_LV_MAX] * inot, 0.05 * p[L.P_E_LV_MAX])
     x[L.X_EMAX_RV_EFF] = max(p[L.P_E_RV_MAX] * inot, 0.05 * p[L.P_E_RV_MAX])
-    x[L.X_VU_SV_EFF] = p[L.P_VU_SV] + s[L.VU_DELTA] + (1200.0 * m + 700.0 * sep - 300.0 * alpha) * bvs
+    x[L.X_VU_SV_EFF] = p[L.P_VU_SV] + s[L.VU_DELTA] * plegia + (1200.0 * m + 700.0 * sep - 300.0 * alpha) * bvs
     hr = p[L.P_HR0] * (1.0 + s[L.HR_VAGAL] + s[L.HR_SYMP]) * (1.0 + 1.3 * beta1) * (1.0 - 0.25 * e_op)
     hr += 8.0 * (s[L.T_CORE] - 37.0)
     if s[L.M_MYO] < 0.3:
@@ -153,5 +157,5 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     x[L.X_RR_TARGET] = min(p[L.P_RR0] * d**0.75 * (1.0 - e_op), 60.0)
     x[L.X_PMUS_TARGET] = p[L.P_PMUS0] * d**0.25 * (1.0 - 0.3 * e_op)
 
-    leak = (25.0 * m + 8.0 * sep) * bvs
+    leak = (25.0 * m + 15.0 * sep) * bvs
     return leak, sep, beta1, beta2

@@ -164,7 +164,7 @@ def metabolism_slow(s, x, inp, p, co_ml_s: float, sepsis: float, beta1: float, b
     prod += 0.1 * max(demand - vo2, 0.0)
     prod += 0.45 * p[L.P_WEIGHT_KG] * max(0.92 - flow_ratio, 0.0)
     prod += 0.004 * p[L.P_WEIGHT_KG] * max(s[L.SYMP] - 0.65, 0.0)
-    prod += 0.004 * p[L.P_WEIGHT_KG] * (sepsis + 0.3 * beta2)
+    prod += p[L.P_WEIGHT_KG] * (0.02 * sepsis + 0.0012 * beta2)
     clear = p[L.P_K_LAC] * s[L.LACTATE] * ecf * min(flow_ratio, 1.0)
     s[L.LACTATE] += (prod - clear) * dt_min / ecf
     s[L.LACTATE] = max(s[L.LACTATE], 0.1)
