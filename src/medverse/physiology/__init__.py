@@ -16,6 +16,7 @@ from .errors import InvalidAction, InvalidPatient, PhysiologyError, ScenarioErro
 
 _LAZY = {
     "Action": ".interventions",
+    "ActionApplier": ".interventions",
     "make_action": ".interventions",
     "Chunk": ".engine",
     "PatientBatch": ".engine",
@@ -34,6 +35,7 @@ _LAZY = {
 
 __all__ = [
     "Action",
+    "ActionApplier",
     "Chunk",
     "Event",
     "InvalidAction",
