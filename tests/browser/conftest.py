@@ -76,7 +76,7 @@ class Person:
         self.page.wait_for_selector(".page-lobby")
         return self
 
-    def enter(self, space: str = SPACE, timeout: float = 20_000) -> Person:
+    def enter(self, space: str = SPACE, timeout: float = 45_000) -> Person:
         self.page.goto(f"{self.base_url}/#/space/{space}")
         self.wait("window.__medverse && __medverse.space() === arg && __medverse.connected()", timeout, arg=space)
         return self
@@ -91,7 +91,7 @@ class Person:
         """Sends a command exactly as the UI does; returns {ok, seq} or {ok: False, code, message}."""
         return dict(self.page.evaluate("([n, a]) => window.__medverse.command(n, a)", [name, args]))
 
-    def wait(self, js_condition: str, timeout: float = 10_000, arg: Any = None) -> Any:
+    def wait(self, js_condition: str, timeout: float = 20_000, arg: Any = None) -> Any:
         return self.page.wait_for_function(f"(arg) => {js_condition}", arg=arg, timeout=timeout)
 
     def objects(self) -> dict[str, dict[str, Any]]:

@@ -61,7 +61,7 @@ def test_instructor_removes_a_member_who_lands_in_the_lobby(people: PeopleFactor
     kim = people("kim")
     kim_user = kim.hook("me()")["user_id"]
     ines.page.locator(f"#participants li[data-user='{kim_user}'] .remove-btn").first.click()  # confirm() accepted
-    kim.page.wait_for_url("**/#/lobby", timeout=10_000)
+    kim.page.wait_for_url("**/#/lobby", timeout=30_000)
     kim.page.locator(".toast-error", has_text="removed").wait_for()
     # put Kim back for the other tests (the admin's REST call, as the admin page does)
     with live_server.login("admin") as admin:

@@ -41,7 +41,7 @@ def test_wrong_password_is_refused_and_sign_out_returns_to_sign_in(browser: Any,
 def test_unknown_space_sends_back_to_the_lobby_with_a_message(people: PeopleFactory) -> None:
     sam = people("sam", enter=False)
     sam.page.goto(sam.base_url + "/#/space/no-such-space")
-    sam.page.wait_for_url("**/#/lobby", timeout=15_000)
+    sam.page.wait_for_url("**/#/lobby", timeout=30_000)
     sam.page.locator(".toast-error", has_text="no-such-space").wait_for()
 
 
@@ -52,10 +52,10 @@ def test_lobby_lists_spaces_with_my_role_and_who_is_there(people: PeopleFactory)
     card.wait_for()
     assert "Participant" in card.locator(".space-role").inner_text()
     # Ines is in the space: the lobby (polling) shows her with her role
-    card.locator(".online-item", has_text="Ines").wait_for(timeout=10_000)
+    card.locator(".online-item", has_text="Ines").wait_for(timeout=30_000)
     assert "Instructor" in card.locator(".online-item", has_text="Ines").inner_text()
     card.locator(".enter-space").click()
-    sam.wait("window.__medverse && __medverse.connected()", 20_000)
+    sam.wait("window.__medverse && __medverse.connected()", 45_000)
     assert ines.page.locator("#participants li", has_text="Sam").count() == 1
 
 
@@ -68,13 +68,15 @@ def test_admin_creates_a_user_and_a_space_and_reads_the_audit_log(people: People
     admin.page.fill("#new-display", "Nurse Test")
     admin.page.fill("#new-password", "a-long-password")
     admin.page.click("#create-user button[type=submit]")
-    admin.page.get_by_role("cell", name=name, exact=True).wait_for()
+    users = admin.page.locator("section[aria-labelledby='h-users']")
+    users.get_by_role("cell", name=name, exact=True).wait_for()
     space = f"ward-{uuid.uuid4().hex[:5]}"
     admin.page.fill("#space-name", space)
     admin.page.fill("#space-title", "Ward round")
     admin.page.select_option("#space-kind", "commons")
     admin.page.click("#create-space button[type=submit]")
-    admin.page.get_by_role("cell", name="Ward round", exact=True).wait_for()
+    spaces = admin.page.locator("section[aria-labelledby='h-spaces']")
+    spaces.get_by_role("cell", name="Ward round", exact=True).wait_for()
     admin.page.select_option("#member-space", label="Ward round")
     admin.page.select_option("#member-user", value=name)
     admin.page.select_option("#member-role", "instructor")

@@ -160,7 +160,7 @@ export class SpacePage implements Page {
     this.objects = new ObjectManager(view.scene, view.pickables);
     this.editor = new ObjectEditor(view, this.objects, this.controls, {
       canEdit: () => this.canEdit(),
-      update: (id, changes) => this.send(Cmd.OBJECT_UPDATE, { id, ...changes }, false),
+      update: (id, changes) => this.send(Cmd.OBJECT_UPDATE, { id, ...changes }),
       onSelect: () => this.syncSelection(),
     });
     this.xr = new XRRig(view, {
@@ -420,7 +420,7 @@ export class SpacePage implements Page {
   // ---- commands ---------------------------------------------------------------------------
 
   /** Sends a command; refusals are shown as toasts by the error-frame handler. */
-  send(name: string, args: Record<string, unknown>, _quiet = false): Promise<number> {
+  send(name: string, args: Record<string, unknown>): Promise<number> {
     return this.connection.command(name, args);
   }
 

@@ -12,9 +12,14 @@ export class Toaster {
   }
 
   show(message: string, kind: ToastKind = "info", ms = kind === "error" ? 6000 : 3000): HTMLElement {
+    // The same message again within a moment (e.g. each update of a refused drag): show it once.
+    const last = this.el.lastElementChild as HTMLElement | null;
+    if (last && last.dataset.kind === kind && last.dataset.text === message && performance.now() - Number(last.dataset.at) < 2000) {
+      return last;
+    }
     const toast = h(
       "div.toast",
-      { class: `toast-${kind}`, role: kind === "error" ? "alert" : "status", "data-kind": kind },
+      { class: `toast-${kind}`, role: kind === "error" ? "alert" : "status", "data-kind": kind, "data-text": message, "data-at": String(performance.now()) },
       h("span.toast-text", null, message),
       h("button.toast-close", { "aria-label": "Dismiss", title: "Dismiss", onclick: () => toast.remove() }, "×"),
     );
