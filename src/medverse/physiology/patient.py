@@ -182,7 +182,7 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     p[L.P_G_HR_V] = 0.25
     p[L.P_G_HR_S] = 0.75
     p[L.P_G_EMAX] = 0.35
-    p[L.P_G_SVR] = 0.45
+    p[L.P_G_SVR] = 0.7
     p[L.P_G_VU] = 1200.0 * k
     p[L.P_TAU_HR_V] = 1.5
     p[L.P_TAU_HR_S] = 8.0
