@@ -45,6 +45,22 @@ def test_object_placed_moved_and_deleted_by_instructor_appears_for_the_other(peo
     assert spot is not None
     ines.page.mouse.click(spot["x"], spot["y"])
     ines.wait("!document.querySelector('#selection').hidden")
+    # drag the gizmo's centre handle (moves the object in the view plane), like a user would
+    ines.page.wait_for_timeout(300)
+    before_drag = ines.objects()[oid]["position"]
+    ines.page.mouse.move(spot["x"], spot["y"])
+    ines.page.mouse.down()
+    for i in range(1, 9):
+        ines.page.mouse.move(spot["x"] + 12 * i, spot["y"] - 4 * i)
+        ines.page.wait_for_timeout(40)
+    ines.page.mouse.up()
+    sam.wait(
+        "(() => { const o = __medverse.objects().find(o => o.id === arg.id);"
+        " return o && Math.hypot(o.position[0] - arg.p[0], o.position[2] - arg.p[2]) > 0.2; })()",
+        arg={"id": oid, "p": before_drag},
+    )
+    moved = sam.objects()[oid]["position"]
+    ines.wait("__medverse.objects().find(o => o.id === arg.id).position[0] === arg.x", arg={"id": oid, "x": moved[0]})
     ines.page.click("#delete-object")
     sam.wait("!__medverse.objects().some(o => o.id === arg)", arg=oid)
     assert oid not in ines.objects()

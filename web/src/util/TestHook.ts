@@ -1,3 +1,4 @@
+import { PoseCodec } from "../net/PoseCodec";
 import type { SpacePage } from "../ui/SpacePage";
 
 /**
@@ -32,6 +33,12 @@ export class TestHook {
         ),
       /** Drops the socket as a network failure would (the client reconnects by itself). */
       dropConnection: (holdMs = 0) => page.connection.dropForTest(holdMs),
+      /** The client's presence codec, for byte-level round trips against the server's. */
+      encodePose: (flags: number, values: number[]) => [...new Uint8Array(new PoseCodec().encode(flags, values))],
+      decodeBatch: (bytes: number[]) => {
+        const batch = new PoseCodec().decodeBatch(new Uint8Array(bytes).buffer);
+        return batch && { tick: batch.tick, entries: batch.entries.map((e) => ({ pid: e.pid, flags: e.flags, values: [...e.values] })) };
+      },
       /** Where an object is on screen (client pixels), to click it like a user. */
       screenOf: (id: string) => page.screenOf(id),
     };
