@@ -48,6 +48,13 @@ def test_participant_list_shows_roles_and_instructor_mutes_chat(people: PeopleFa
     kim.page.locator(".toast-error", has_text="muted").first.wait_for()
     ines.page.locator(f"#participants li[data-pid='{kim_pid}'] .mute-btn").click()
     kim.wait("!document.querySelector('#chat-input').disabled")
+    # change Kim's role from the list: Kim's own view follows (badge, toolbar), then change it back
+    ines.page.locator(f"#participants li[data-pid='{kim_pid}'] .role-select").select_option("observer")
+    kim.page.locator("#my-role", has_text="Observer").wait_for()
+    assert "Observers cannot edit" in kim.page.inner_text("#object-toolbar .tool-note")
+    ines.page.locator(f"#participants li[data-pid='{kim_pid}'] .role-tag", has_text="Observer").wait_for()
+    ines.page.locator(f"#participants li[data-pid='{kim_pid}'] .role-select").select_option("participant")
+    kim.page.locator("#my-role", has_text="Participant").wait_for()
     # lock and unlock the space: everyone sees the state
     ines.page.click("#lock-space")
     kim.page.locator("#space-status", has_text="Locked").wait_for()

@@ -42,6 +42,19 @@ def test_enter_vr_button_is_disabled_and_says_why_headless(people: PeopleFactory
     assert "unavailable" in (button.get_attribute("aria-label") or "")
 
 
+def test_enter_vr_button_explains_an_insecure_page(people: PeopleFactory) -> None:
+    # a page served over plain http from another host is not a secure context: simulate one
+    kim = people("kim", enter=False)
+    kim.context.add_init_script("Object.defineProperty(window, 'isSecureContext', { value: false })")
+    kim.page.goto(f"{kim.base_url}/#/space/commons-demo")
+    kim.page.reload()  # a fresh document, with the init script in force
+    kim.wait("window.__medverse && __medverse.connected()", 45_000)
+    kim.wait("__medverse.vrReason() !== 'checking…'")
+    button = kim.page.locator("#enter-vr")
+    assert button.is_disabled()
+    assert "VR needs HTTPS or localhost" in button.inner_text()
+
+
 def test_two_users_see_each_other_and_movement_is_smooth(people: PeopleFactory) -> None:
     ines = people("ines")
     sam = people("sam")
