@@ -175,7 +175,7 @@ def test_every_example_scenario_runs_without_nan_or_negative_volumes() -> None:
 
     paths = builtin_scenarios()
     results = run_many([load_scenario(p) for p in paths.values()])
-    for name, res in zip(paths, results):
+    for name, res in zip(paths, results, strict=False):
         assert np.isfinite(res.data).all(), name
         assert (res["blood_volume"] > 1000).all(), name
         assert len(res.time_s) == round(res.scenario.duration_s), name

@@ -99,7 +99,7 @@ def pk_slow(s, inp, p, flow_ratio: float, dt_s: float) -> None:  # type: ignore[
     """Advance every drug's compartments by ``dt_s`` (exact-enough explicit step, dt << 1/k)."""
     w = p[L.P_W_SCALE]
     dt_min = dt_s / 60.0
-    kt = TRANSIT_K_S * min(max(flow_ratio, 0.0), 2.0) * dt_s
+    kt = TRANSIT_K_S * min(max(flow_ratio, 0.0), 1.0) * dt_s  # slower in low flow, never faster
     for d in range(L.N_DRUGS):
         b = L.DRUG_BASE + d * L.DRUG_STRIDE
         v1 = PK[d, PK_V1] * w

@@ -378,10 +378,7 @@ class PatientBatch:
             raise InvalidAction(f"duration must be a finite time >= 0 s (got {duration_s})")
         n_steps = round(duration_s / self.dt_s)
         k0 = self.step
-        if active is None:
-            act = np.ones(self.n, dtype=np.bool_)
-        else:
-            act = np.ascontiguousarray(active, dtype=np.bool_)
+        act = np.ones(self.n, dtype=np.bool_) if active is None else np.ascontiguousarray(active, dtype=np.bool_)
         if act.shape != (self.n,):
             raise InvalidAction(f"active must have one flag per patient ({self.n}), got shape {act.shape}")
         nt = _count_multiples(k0, n_steps, self.trend_every, offset=1)

@@ -40,7 +40,7 @@ _PANELS = [
 ]
 
 
-def plot_result(res: "Result", path: str | Path) -> None:
+def plot_result(res: Result, path: str | Path) -> None:
     """Six panels of vitals over time (minutes); actions as numbered dashed lines (legend
     below the panels) and cardiac arrest shaded red."""
     import matplotlib
@@ -53,7 +53,7 @@ def plot_result(res: "Result", path: str | Path) -> None:
     fig.suptitle(res.scenario.name, fontsize=14, fontweight="bold")
     arrest = res["rhythm"].round().astype(int)
     in_arrest = (arrest >= 3) | ((arrest == 2) & (res["map"] < 40))
-    for ax, (title, left, right) in zip(axes.flat, _PANELS):
+    for ax, (title, left, right) in zip(axes.flat, _PANELS, strict=False):
         handles = []
         for name, label, color, scale in left:
             (h,) = ax.plot(t, res[name] * scale, label=label, color=color, lw=1.5)

@@ -167,4 +167,6 @@ def baroreflex_slow(s, x, p, chemo_symp: float, bv_ratio: float, dt_s: float) ->
     s[L.HR_SYMP] += (p[L.P_G_HR_S] * max(u, -0.3) - s[L.HR_SYMP]) * min(dt_s / p[L.P_TAU_HR_S], 1.0)
     s[L.EMAX_FAC] += (1.0 + p[L.P_G_EMAX] * u - s[L.EMAX_FAC]) * min(dt_s / p[L.P_TAU_EMAX], 1.0)
     s[L.SVR_FAC] += (1.0 + p[L.P_G_SVR] * uv - s[L.SVR_FAC]) * min(dt_s / p[L.P_TAU_SVR], 1.0)
-    s[L.VU_DELTA] += (-p[L.P_G_VU] * uv - s[L.VU_DELTA]) * min(dt_s / p[L.P_TAU_VU], 1.0)
+    # venous capacitance: large mobilisation when pressure falls, little pooling when it rises
+    vu_target = -p[L.P_G_VU] * (uv if uv > 0.0 else 0.3 * uv)
+    s[L.VU_DELTA] += (vu_target - s[L.VU_DELTA]) * min(dt_s / p[L.P_TAU_VU], 1.0)
