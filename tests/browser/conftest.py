@@ -29,7 +29,7 @@ LAUNCH_ARGS = [
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
 ]
-VIEWPORT = {"width": 960, "height": 600}
+VIEWPORT = {"width": 820, "height": 540}
 SPACE = "commons-demo"
 
 
