@@ -25,6 +25,8 @@ export interface KindContext {
   onMessage(cb: (msg: Record<string, unknown>) => void): () => void;
   /** A remote participant's head pose in world space, by user id; false when unknown. */
   headPose(userId: number, position: THREE.Vector3, quaternion: THREE.Quaternion): boolean;
+  /** The display name of someone in the space, by user id (null when not here). */
+  displayName(userId: number): string | null;
 }
 
 /** A kind's content in one open space. */

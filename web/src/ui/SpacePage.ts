@@ -322,6 +322,7 @@ export class SpacePage implements Page {
         myUserId: () => this.welcome?.you.user_id ?? null,
         onMessage: (cb) => this.connection.events.on("message", cb),
         headPose: (userId, position, quaternion) => this.avatars?.headPose(userId, position, quaternion) ?? false,
+        displayName: (userId) => [...this.participants.values()].find((p) => p.user_id === userId)?.display_name ?? null,
       });
     }
   }

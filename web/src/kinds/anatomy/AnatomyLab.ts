@@ -56,7 +56,6 @@ export class AnatomyLab implements KindInstance {
   private selected: number | null = null;
   private role = "observer";
   private bounds: number[][] | null = null;
-  private leaderName = "";
   private readonly timings: Timings = { jobDone: null, studyEvent: null, glbLoaded: null, rendered: null };
   private readonly unsubscribe: (() => void)[] = [];
   private readonly root: HTMLElement;
@@ -158,10 +157,6 @@ export class AnatomyLab implements KindInstance {
       this.timings.rendered = this.model && this.model.studyId === this.anatomy.study?.id ? this.timings.studyEvent : null;
     }
     if (ev.name === "anatomy.study_unloaded") this.timings.rendered = null;
-    if (ev.name === "anatomy.follow_set") {
-      const a = ev.actor;
-      this.leaderName = a && typeof a === "object" ? String(a.display_name ?? "") : "";
-    }
     if (ev.name === "anatomy.quiz_started" && this.role !== "instructor") {
       this.selected = null;
       this.model?.setSelected(null, this.anatomy);
@@ -184,7 +179,7 @@ export class AnatomyLab implements KindInstance {
     this.clipPanel.render(s.clips, instructor);
     this.slicePanel.render(s.slices, s.preset, Boolean(study?.has_volume), instructor);
     this.quizPanel.render(s, instructor, this.ctx.myUserId(), this.selected);
-    this.follow.set(s.follow, s.leader, this.ctx.myUserId(), this.leaderName);
+    this.follow.set(s.follow, s.leader, this.ctx.myUserId(), s.leader === null ? "" : (this.ctx.displayName(s.leader) ?? ""));
     if (this.model) {
       this.model.applyState(s);
       this.model.setSelected(this.selected, s);
@@ -297,13 +292,17 @@ export class AnatomyLab implements KindInstance {
     const cam = this.ctx.view.camera;
     const centre = model.worldCentre();
     const size = model.size;
-    const distance = Math.max(1.0, Math.max(size.x, size.y, size.z) * 2.1);
+    const distance = Math.max(1.0, Math.max(size.x, size.y, size.z) * 1.6);
     _dir.copy(cam.position).sub(centre);
     _dir.y = 0;
     if (_dir.lengthSq() < 1e-6) _dir.set(0, 0, 1);
     _dir.normalize().multiplyScalar(Math.cos(0.6)).setY(Math.sin(0.6));
     cam.position.copy(centre).addScaledVector(_dir, distance);
     controls.orbit.target.copy(centre);
+    // The lab's panel covers the right of the view: look a little right of the body.
+    const shift = _dir.set(_dir.z, 0, -_dir.x).normalize().multiplyScalar(distance * 0.16);
+    cam.position.add(shift);
+    controls.orbit.target.add(shift);
     controls.orbit.update();
   }
 

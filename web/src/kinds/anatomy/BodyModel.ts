@@ -112,7 +112,7 @@ export class BodyModel {
   private buildTable(size: THREE.Vector3): THREE.Group {
     const g = new THREE.Group();
     g.name = "anatomy-table";
-    const steel = new THREE.MeshStandardMaterial({ color: 0xb8c2cc, roughness: 0.35, metalness: 0.6 });
+    const steel = new THREE.MeshStandardMaterial({ color: 0xaab4bf, roughness: 0.6, metalness: 0.3 });
     const base = new THREE.MeshStandardMaterial({ color: 0x475569, roughness: 0.7 });
     this.tableMats.push(steel, base);
     const len = Math.max(0.9, size.y + 0.35);

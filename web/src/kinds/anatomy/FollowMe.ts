@@ -4,12 +4,12 @@ import { h } from "../../ui/dom";
 
 const _pos = new THREE.Vector3();
 const _quat = new THREE.Quaternion();
-const _behind = new THREE.Vector3();
+const _eye = new THREE.Vector3();
 const _fwd = new THREE.Vector3();
 
 /**
  * "Follow me": while the instructor leads, a student's camera glides after the leader's head
- * (a little behind it, so the leader's own avatar does not fill the view) until the student presses
+ * (from just in front of the leader's face) until the student presses
  * Release. Desktop navigation is paused meanwhile and handed back on release.
  */
 export class FollowMe {
@@ -78,9 +78,10 @@ export class FollowMe {
   update(dt: number, presenting: boolean): void {
     if (!this.following || this.leader === null || presenting) return;
     if (!this.headPose(this.leader, _pos, _quat)) return;
-    _behind.set(0, 0.08, 0.35).applyQuaternion(_quat).add(_pos);
+    // Just in front of the leader's visor: their own avatar stays out of the picture.
+    _eye.set(0, 0, -0.17).applyQuaternion(_quat).add(_pos);
     const k = 1 - Math.exp(-dt * 5);
-    this.camera.position.lerp(_behind, k);
+    this.camera.position.lerp(_eye, k);
     this.camera.quaternion.slerp(_quat, k);
   }
 

@@ -101,7 +101,8 @@ export class MeasureTool {
       const label = new LabelSprite([`${m.mm.toFixed(1)} mm`], { lineHeight: 0.025, background: "rgba(17, 24, 33, 0.85)", color: "#fde047" });
       label.material.depthTest = false;
       label.renderOrder = 13;
-      label.position.copy(pts[0]).lerp(pts[1], 0.5);
+      // A little anterior of the midpoint: above the line when the body lies on its back.
+      label.position.copy(pts[0]).lerp(pts[1], 0.5).add(new THREE.Vector3(0, 0, 0.012));
       this.body.patient.add(line, ends, label);
       this.drawn.set(m.id, { line, label, ends });
     }
