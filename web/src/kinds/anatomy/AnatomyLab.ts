@@ -125,7 +125,7 @@ export class AnatomyLab implements KindInstance {
     this.root = h("div.an-root", null, this.card, this.tooltip, this.follow.el, this.quizBanner);
     ctx.panel.append(this.root);
     this.picker = new BodyPicker(ctx.view.renderer.domElement, ctx.view.camera, this.tooltip, (l) => this.nameOf(l), (hit) => this.onClick(hit));
-    this.vr = new VRBodyGrab(ctx.view.renderer, ctx.scene, this.picker, (hit) => this.onClick(hit));
+    this.vr = new VRBodyGrab(ctx.view.renderer, ctx.scene, this.picker, (hit) => this.onClick(hit), (l) => this.nameOf(l));
     this.showTab("study");
 
     this.unsubscribe.push(
@@ -400,7 +400,7 @@ export class AnatomyLab implements KindInstance {
     if (role !== this.role) this.refresh();
     const presenting = this.ctx.view.renderer.xr.isPresenting;
     if (!presenting) this.vr.end();
-    this.vr.update();
+    this.vr.update(presenting);
     this.clips?.update();
     this.model?.pulse(time, this.anatomy.highlight);
     this.follow.update(dt, presenting);

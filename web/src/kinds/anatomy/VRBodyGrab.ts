@@ -1,4 +1,5 @@
 import * as THREE from "three";
+import { LabelSprite } from "../../scene/LabelSprite";
 import type { BodyModel } from "./BodyModel";
 import type { BodyPicker, PickHit } from "./BodyPicker";
 
@@ -17,13 +18,21 @@ export class VRBodyGrab {
   private readonly raycaster = new THREE.Raycaster();
   private twoHand: { distance: number; scale: number } | null = null;
   private readonly listeners: [THREE.Group, string, (e: unknown) => void][] = [];
+  /** The name of the structure a controller ray points at (seen only by this user). */
+  private readonly nameTag = new LabelSprite([""], { lineHeight: 0.035 });
+  private lastPoint = 0;
 
   constructor(
     renderer: THREE.WebGLRenderer,
     private readonly scene: THREE.Scene,
     private readonly picker: BodyPicker,
     private readonly onSelect: (hit: PickHit | null) => void,
+    private readonly nameOf: (label: number) => string,
   ) {
+    this.nameTag.visible = false;
+    this.nameTag.material.depthTest = false;
+    this.nameTag.renderOrder = 20;
+    scene.add(this.nameTag);
     for (let i = 0; i < 2; i++) {
       const c = renderer.xr.getController(i);
       this.controllers.push(c);
@@ -77,14 +86,35 @@ export class VRBodyGrab {
     }
   }
 
-  /** Two-handed scaling, each frame. */
-  update(): void {
+  /** Ray pointing (a few times a second) and two-handed scaling, each frame. */
+  update(presenting: boolean): void {
+    this.point(presenting);
     const body = this.body;
     if (!body || !this.twoHand || this.gripping.size < 2) return;
     const [p, q] = [...this.gripping];
     const d = p.getWorldPosition(_a).distanceTo(q.getWorldPosition(_b));
     const s = THREE.MathUtils.clamp((this.twoHand.scale * d) / Math.max(0.01, this.twoHand.distance), 0.2, 5);
     body.root.scale.setScalar(s);
+  }
+
+  private point(presenting: boolean): void {
+    if (!presenting || !this.body) {
+      this.nameTag.visible = false;
+      return;
+    }
+    const now = performance.now();
+    if (now - this.lastPoint < 120) return;
+    this.lastPoint = now;
+    let hit: PickHit | null = null;
+    for (const c of this.controllers) {
+      if (!c.visible) continue;
+      hit = this.picker.pickRay(this.ray(c));
+      if (hit) break;
+    }
+    this.nameTag.visible = hit !== null;
+    if (!hit) return;
+    this.nameTag.setLines([this.nameOf(hit.label)]);
+    this.nameTag.position.copy(hit.point).add(new THREE.Vector3(0, 0.03, 0));
   }
 
   /** Session ended: the body goes back into the room where it was left. */
@@ -96,6 +126,8 @@ export class VRBodyGrab {
 
   dispose(): void {
     this.end();
+    this.nameTag.removeFromParent();
+    this.nameTag.dispose();
     for (const [c, type, fn] of this.listeners) (c as unknown as THREE.EventDispatcher<Record<string, unknown>>).removeEventListener(type, fn as never);
   }
 }
