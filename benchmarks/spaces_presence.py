@@ -87,7 +87,7 @@ async def measure(url: str, n: int, seconds: float, commands: int) -> dict:
     stop = asyncio.Event()
     loops = [asyncio.create_task(pose_loop(c, stop)) for c in clients]
     await asyncio.sleep(3.0)  # warm up
-    async with httpx.AsyncClient(base_url=url) as http:
+    async with httpx.AsyncClient(base_url=url, timeout=120) as http:
         await http.post("/api/metrics/reset")
         cpu0, t0 = _cpu(), time.perf_counter()
         await asyncio.sleep(seconds)
