@@ -1,4 +1,5 @@
 import * as THREE from "three";
+import { Ev } from "../../net/Protocol";
 import type { WireEvent } from "../../net/Protocol";
 import { h } from "../../ui/dom";
 import type { KindContext, KindInstance } from "../SpaceKind";
@@ -80,7 +81,7 @@ export class AnatomyLab implements KindInstance {
   constructor(private readonly ctx: KindContext) {
     ctx.view.renderer.localClippingEnabled = true;
     const send = (name: string, args: Record<string, unknown>): void => void ctx.command(name, args).catch(() => undefined);
-    this.importPanel = new ImportPanel(ctx.spaceName);
+    this.importPanel = new ImportPanel(ctx.spaceName, () => send("anatomy.unload_study", {}));
     this.structureList = new StructureList({
       select: (label) => this.select(label, true),
       setVisible: (label, visible) => send("anatomy.set_visible", { label, visible }),
@@ -150,7 +151,11 @@ export class AnatomyLab implements KindInstance {
   // ---- state ------------------------------------------------------------------------------
 
   private onEvent(ev: WireEvent): void {
-    if (!this.anatomy.apply(ev)) return;
+    if (!this.anatomy.apply(ev)) {
+      // Who may measure follows the space's edit policy.
+      if (ev.name === Ev.SPACE_POLICY_CHANGED) this.refresh();
+      return;
+    }
     if (ev.name === "anatomy.study_loaded") {
       this.timings.studyEvent = performance.now();
       // The same study again: the body on screen is already it.
@@ -186,6 +191,7 @@ export class AnatomyLab implements KindInstance {
       this.clips?.set(s.clips);
       this.slicesView?.set(s.slices, s.preset);
       this.measure?.render(s.measures);
+      this.measure?.refreshPermission();
     }
     this.renderStatus();
     this.renderSelected();
@@ -266,7 +272,7 @@ export class AnatomyLab implements KindInstance {
       this.picker.body = model;
       this.picker.clips = this.clips;
       this.vr.body = model;
-      const first = model.meshes()[0];
+      const first = model.meshes().find((m) => this.anatomy.isVisible(model.labelOf(m) ?? -1));
       if (first) {
         first.onAfterRender = () => {
           if (this.timings.rendered === null) this.timings.rendered = performance.now();

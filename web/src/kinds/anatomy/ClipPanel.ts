@@ -69,7 +69,14 @@ export class ClipPanel {
       const status = h("span.an-clip-status.muted.small", { id: `anatomy-clip-${i}-status` });
       const controls = h("div.an-clip-controls", null, h("div.an-row", null, axis, flip), slider);
       const row: Row = { enabled, axis, slider, flip, status, controls };
-      enabled.addEventListener("change", () => this.send(i, { enabled: enabled.checked }, true));
+      enabled.addEventListener("change", () => {
+        const c = this.clips[i];
+        if (!c) return;
+        // Switched on where it would cut nothing or everything: start in the middle of the body.
+        const [lo, hi] = actions.range(c.normal);
+        const inside = c.offset_m > lo && c.offset_m < hi;
+        this.send(i, enabled.checked && !inside ? { enabled: true, offset_m: Number(((lo + hi) / 2).toFixed(4)) } : { enabled: enabled.checked }, true);
+      });
       axis.addEventListener("change", () => {
         const normal = axis.value === "view" ? actions.viewNormal() : AXES[axis.value as Exclude<ClipAxis, "view">];
         const [lo, hi] = actions.range(normal);

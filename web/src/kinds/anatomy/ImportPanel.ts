@@ -55,7 +55,14 @@ export class ImportPanel {
   private job: Job | null = null;
   private samplesLoaded = false;
 
-  constructor(private readonly spaceName: string) {
+  private readonly unloadBtn: HTMLButtonElement;
+
+  /** @param unload asks the server to clear the body (anatomy.unload_study) */
+  constructor(
+    private readonly spaceName: string,
+    unload: () => void,
+  ) {
+    this.unloadBtn = h("button.btn.btn-small.btn-ghost#anatomy-unload", { type: "button", hidden: true, title: "Clear the body for everyone", onclick: () => window.confirm("Remove the body for everyone? Cuts, slices, measurements and the quiz are cleared too.") && unload() }, "Remove the body") as HTMLButtonElement;
     this.importBtn = h("button.btn.btn-small.btn-primary#anatomy-import", { type: "button", onclick: () => void this.importSample() }, "Import") as HTMLButtonElement;
     this.uploadBtn = h("button.btn.btn-small#anatomy-upload", { type: "button", onclick: () => void this.upload() }, "Upload") as HTMLButtonElement;
     this.cancelBtn = h("button.btn.btn-small.btn-danger#anatomy-cancel", { type: "button", onclick: () => void this.cancel() }, "Cancel") as HTMLButtonElement;
@@ -68,7 +75,7 @@ export class ImportPanel {
       h("label.an-label", { for: "anatomy-file" }, "…or upload a scan (.zip of DICOM, .dcm, .nii, .nii.gz)"),
       h("div.an-row", null, this.fileInput, this.uploadBtn),
     );
-    this.el = h("section.an-section", null, this.titleEl, this.creditEl, this.form, this.progress, this.errorEl);
+    this.el = h("section.an-section", null, this.titleEl, this.creditEl, this.form, this.progress, this.errorEl, this.unloadBtn);
   }
 
   setInstructor(on: boolean): void {
@@ -83,6 +90,7 @@ export class ImportPanel {
     this.titleEl.textContent = study ? study.title || study.id : "No study loaded yet";
     this.creditEl.textContent = study?.credit ? `Data: ${study.credit}` : "";
     this.creditEl.hidden = !study?.credit;
+    this.unloadBtn.hidden = !study || this.form.hidden;
   }
 
   /** A `job.progress` message from the space. */

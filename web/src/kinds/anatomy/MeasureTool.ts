@@ -64,6 +64,11 @@ export class MeasureTool {
     this.toggle.disabled = !this.actions.canMeasure();
   }
 
+  /** The user's permissions may have changed (role, or the space's edit policy). */
+  refreshPermission(): void {
+    if (this.active !== (this.active && this.actions.canMeasure()) || this.toggle.disabled === this.actions.canMeasure()) this.setActive(this.active);
+  }
+
   /** A click on the body at a patient-frame point while measuring. */
   click(p: THREE.Vector3): void {
     const v: Vec3 = [p.x, p.y, p.z].map((x) => Number(x.toFixed(5))) as Vec3;

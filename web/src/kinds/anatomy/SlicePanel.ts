@@ -48,7 +48,8 @@ export class SlicePanel {
       const img = h("img.an-slice-img", { id: `anatomy-slice-${plane}-img`, alt: `${PLANE_NAMES[plane]} slice` }) as HTMLImageElement;
       const note = h("span.an-error.small", { hidden: true });
       const figure = h("figure.an-slice", { hidden: true }, img);
-      enabled.addEventListener("change", () => actions.setSlice(plane, enabled.checked, enabled.checked ? Number(slider.value) : null));
+      // Without the volume's extent yet, null asks the server for the middle slice.
+      enabled.addEventListener("change", () => actions.setSlice(plane, enabled.checked, enabled.checked && this.bounds ? Number(slider.value) : null));
       slider.addEventListener("input", () => {
         value.textContent = `${slider.value} mm`;
         if (this.timer !== null) clearTimeout(this.timer);
