@@ -53,6 +53,7 @@ export class ImportPanel {
   private readonly cancelBtn: HTMLButtonElement;
   private readonly errorEl = h("div.an-error#anatomy-import-error", { role: "alert", hidden: true });
   private job: Job | null = null;
+  private readonly finished = new Set<string>();
   private samplesLoaded = false;
 
   private readonly unloadBtn: HTMLButtonElement;
@@ -95,6 +96,10 @@ export class ImportPanel {
 
   /** A `job.progress` message from the space. */
   onJob(job: Job): void {
+    // The REST answer that started a job can arrive after the job's last progress message.
+    const final = job.state !== "running" && job.state !== "queued";
+    if (!final && this.finished.has(job.id)) return;
+    if (final) this.finished.add(job.id);
     if (this.job && job.id !== this.job.id && this.job.state === "running") return;
     this.job = job;
     const running = job.state === "running" || job.state === "queued";
