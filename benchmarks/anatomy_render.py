@@ -29,9 +29,18 @@ import httpx
 from _server import BenchServer, machine  # type: ignore[import-not-found]
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic", "--disable-background-timer-throttling",
-        "--disable-renderer-backgrounding", "--disable-backgrounding-occluded-windows"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
 SPACE = "anatomy-demo"
 
 
@@ -85,18 +94,25 @@ def main() -> None:
                 import_and_wait(ines, args.sample)
                 student.wait_for_function(
                     "(before) => { const t = __anatomy.timings(); return t.jobDone !== null && t.jobDone > before"
-                    " && t.rendered !== null && t.rendered > t.jobDone; }", arg=before, timeout=120_000)
+                    " && t.rendered !== null && t.rendered > t.jobDone; }",
+                    arg=before,
+                    timeout=120_000,
+                )
                 t = student.evaluate("() => __anatomy.timings()")
                 info = student.evaluate("() => ({n: __anatomy.structureCount(), ...__anatomy.render()})")
                 total = t["rendered"] - t["jobDone"]
                 figures.append(total)
-                print(f"round {i + 1}: {total:7.0f} ms from import finished to the body drawn "
-                      f"(event +{t['studyEvent'] - t['jobDone']:.0f} ms, GLB fetched and parsed "
-                      f"+{t['glbLoaded'] - t['jobDone']:.0f} ms); {info['n']} structures, "
-                      f"{info['triangles']:,} triangles, {info['calls']} draw calls")
+                print(
+                    f"round {i + 1}: {total:7.0f} ms from import finished to the body drawn "
+                    f"(event +{t['studyEvent'] - t['jobDone']:.0f} ms, GLB fetched and parsed "
+                    f"+{t['glbLoaded'] - t['jobDone']:.0f} ms); {info['n']} structures, "
+                    f"{info['triangles']:,} triangles, {info['calls']} draw calls"
+                )
             browser.close()
-    print(f"\n{args.sample}: median {statistics.median(figures):.0f} ms, best {min(figures):.0f} ms "
-          f"over {len(figures)} rounds ({machine()}; headless Chromium, SwiftShader)")
+    print(
+        f"\n{args.sample}: median {statistics.median(figures):.0f} ms, best {min(figures):.0f} ms "
+        f"over {len(figures)} rounds ({machine()}; headless Chromium, SwiftShader)"
+    )
 
 
 if __name__ == "__main__":

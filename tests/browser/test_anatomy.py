@@ -1,10 +1,10 @@
 """The anatomy lab in real browsers: an imported body renders, a clip plane set by the instructor
-cuts the body for a student, and a quiz round goes from question to revealed answer."""
+cuts the body for a student (and "follow me" moves the student's camera), and a quiz round goes
+from question to revealed answer."""
 
 from __future__ import annotations
 
 import io
-import time
 from typing import Any
 
 import pytest
@@ -39,6 +39,19 @@ def _rgb(png: bytes) -> Any:
     return np.asarray(image.open(io.BytesIO(png)).convert("RGB")).astype(int)
 
 
+def _select(person: Any, label: int) -> None:
+    """Selects a structure as a user does: a click on it in the 3D view when it is the first
+    thing under its centre, else a click on its name in the Structures list."""
+    spot = person.page.evaluate("(l) => __anatomy.screenOf(l)", label)
+    if spot and person.page.evaluate("([x, y]) => __anatomy.pickAt(x, y)", [spot["x"], spot["y"]]) == label:
+        person.page.mouse.click(spot["x"], spot["y"])
+    else:
+        person.page.click("#anatomy-tab-structures")
+        person.page.click(f"#anatomy-structures li[data-label='{label}'] .an-name")
+        person.page.click("#anatomy-tab-quiz")
+    person.wait("__anatomy.selected() === arg", arg=label)
+
+
 def test_imported_body_renders_for_a_second_user_within_budget(people):
     ines = _enter(people, "ines")
     sam = _enter(people, "sam")
@@ -55,8 +68,12 @@ def test_imported_body_renders_for_a_second_user_within_budget(people):
     assert 0 < info["triangles"] <= 500_000 and 0 < info["calls"] <= 100, info
     # the pixels: the body changes the middle of the canvas, in tissue colours
     box = sam.page.locator("canvas.scene-canvas").bounding_box()
-    clip = {"x": box["x"] + box["width"] * 0.25, "y": box["y"] + box["height"] * 0.25,
-            "width": box["width"] * 0.5, "height": box["height"] * 0.5}
+    clip = {
+        "x": box["x"] + box["width"] * 0.25,
+        "y": box["y"] + box["height"] * 0.25,
+        "width": box["width"] * 0.5,
+        "height": box["height"] * 0.5,
+    }
     with_body = _rgb(sam.page.screenshot(clip=clip))
     sam.page.evaluate("() => __anatomy.showBody(false)")
     sam.page.wait_for_timeout(400)
@@ -68,7 +85,7 @@ def test_imported_body_renders_for_a_second_user_within_budget(people):
     assert saturated > 0.01, f"only {saturated:.3%} of the centre is in tissue colours"
 
 
-def test_clip_plane_set_by_the_instructor_cuts_the_body_for_the_student(people):
+def test_clip_plane_set_by_the_instructor_cuts_the_body_for_the_student_and_follow_me(people):
     ines = _enter(people, "ines")
     sam = _enter(people, "sam")
     _ensure_study(ines)
@@ -87,13 +104,26 @@ def test_clip_plane_set_by_the_instructor_cuts_the_body_for_the_student(people):
     # moving the slider moves the student's plane
     before = planes[0]["constant"]
     ines.page.locator("#anatomy-clip-1-offset").fill("200")
-    sam.wait("__anatomy.materialClipping().length === 1 && Math.abs(__anatomy.materialClipping()[0].constant - arg) > 0.01", arg=before)
+    sam.wait(
+        "__anatomy.materialClipping().length === 1 && Math.abs(__anatomy.materialClipping()[0].constant - arg) > 0.01", arg=before
+    )
     sam.page.click("#anatomy-tab-cut")
     assert "coronal" in sam.page.inner_text("#anatomy-clip-1-status")
     assert sam.page.locator("#anatomy-clip-1-on").is_disabled()
     # off again: nothing is cut for anyone
     ines.page.uncheck("#anatomy-clip-1-on")
     sam.wait("__anatomy.materialClipping().length === 0")
+
+    # follow me: the student's camera goes to the instructor's eyes until released
+    ines.page.click("#anatomy-follow-toggle")
+    sam.wait("__anatomy.follow().following")
+    assert "Dr Ines Moreau" in sam.page.inner_text("#anatomy-follow")
+    eyes = ines.hook("camera()")
+    sam.wait("Math.hypot(...__medverse.camera().map((x, i) => x - arg[i])) < 0.4", arg=eyes, timeout=20_000)
+    sam.page.click("#anatomy-release")
+    sam.wait("!__anatomy.follow().following")
+    ines.page.click("#anatomy-follow-toggle")
+    sam.wait("!__anatomy.follow().on")
 
 
 def test_quiz_round_end_to_end(people):
@@ -112,27 +142,12 @@ def test_quiz_round_end_to_end(people):
     sam.page.locator("#anatomy-quiz-banner").wait_for(state="visible")
     assert "find the liver" in sam.page.inner_text("#anatomy-quiz-banner").lower()
     # the student first picks the spleen by clicking it in the 3D view, and answers
-    sam.wait("__anatomy.screenOf(arg) !== null", arg=spleen)
-    deadline = time.monotonic() + 10
-    picked = None
-    while time.monotonic() < deadline and picked != spleen:
-        spot = sam.page.evaluate("(l) => __anatomy.screenOf(l)", spleen)
-        picked = sam.page.evaluate("([x, y]) => __anatomy.pickAt(x, y)", [spot["x"], spot["y"]])
-        if picked == spleen:
-            sam.page.mouse.click(spot["x"], spot["y"])
-        else:  # something else is in front: select it from the list instead
-            sam.page.click("#anatomy-tab-structures")
-            sam.page.click(f"#anatomy-structures li[data-label='{spleen}'] .an-name")
-            sam.page.click("#anatomy-tab-quiz")
-            picked = spleen
-    sam.wait("__anatomy.selected() === arg", arg=spleen)
+    _select(sam, spleen)
     sam.page.click("#quiz-answer")
     ines.wait("__anatomy.quiz().answers[arg] && __anatomy.quiz().answers[arg].correct === false", arg=str(sam_id))
     ines.page.locator(f"#quiz-results li[data-user='{sam_id}'].is-wrong").wait_for()
-    # ...changes their mind: the liver, from the list
-    sam.page.click("#anatomy-tab-structures")
-    sam.page.click(f"#anatomy-structures li[data-label='{liver}'] .an-name")
-    sam.page.click("#anatomy-tab-quiz")
+    # ...changes their mind: the liver
+    _select(sam, liver)
     sam.page.click("#quiz-answer")
     ines.page.locator(f"#quiz-results li[data-user='{sam_id}'].is-right").wait_for()
     assert "1 right" in ines.page.inner_text("#quiz-results")
