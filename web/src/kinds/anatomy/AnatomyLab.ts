@@ -1,6 +1,7 @@
 import * as THREE from "three";
 import { Ev } from "../../net/Protocol";
 import type { WireEvent } from "../../net/Protocol";
+import { isTyping } from "../../scene/DesktopControls";
 import { h } from "../../ui/dom";
 import type { KindContext, KindInstance } from "../SpaceKind";
 import type { Measurement, Plane, Vec3 } from "./AnatomyState";
@@ -77,6 +78,12 @@ export class AnatomyLab implements KindInstance {
   private readonly picker: BodyPicker;
   private readonly follow: FollowMe;
   private readonly vr: VRBodyGrab;
+  /** Escape clears the own selection (and stops measuring). */
+  private readonly onKey = (e: KeyboardEvent): void => {
+    if (e.key !== "Escape" || isTyping(e)) return;
+    if (this.measure?.active) this.measure.setActive(false);
+    else if (this.selected !== null) this.select(null, true);
+  };
 
   constructor(private readonly ctx: KindContext) {
     ctx.view.renderer.localClippingEnabled = true;
@@ -142,6 +149,7 @@ export class AnatomyLab implements KindInstance {
         this.importPanel.onJob(job);
       }),
     );
+    window.addEventListener("keydown", this.onKey);
     this.installHook();
     // A snapshot may already be in (the kind mounts on the welcome).
     this.anatomy.load(ctx.state.extra.kind);
@@ -458,6 +466,7 @@ export class AnatomyLab implements KindInstance {
   }
 
   dispose(): void {
+    window.removeEventListener("keydown", this.onKey);
     this.unsubscribe.forEach((u) => u());
     this.picker.dispose();
     this.vr.dispose();
