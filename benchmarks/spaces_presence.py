@@ -1,7 +1,7 @@
 """Presence and command latency in one space, with simulated clients in a separate process.
 
 For each client count (50 and 100) and each presence mode, a real server process is started
-(pinned to one core with taskset when available) and N WebSocket clients in this process send
+(optionally pinned to one core with --pin) and N WebSocket clients in this process send
 poses at 20 Hz. The server measures, for every pose, the time from receiving it to writing it to
 the last recipient's socket (GET /api/metrics), and its own CPU use. The naive baseline
 ("relay": forward every pose the moment it arrives) runs in the same process for comparison.
@@ -133,13 +133,14 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15.0)
     ap.add_argument("--commands", type=int, default=200)
     ap.add_argument("--modes", nargs="+", default=["batch", "relay"])
+    ap.add_argument("--pin", action="store_true", help="pin the server to CPU 0 and the clients to CPU 1")
     args = ap.parse_args()
     import os
 
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+    if args.pin and hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})  # clients on core 1, the server on core 0
     print(f"machine: {machine()}")
-    print("server pinned to CPU 0 (taskset), clients in this process on the other core")
+    print("server pinned to CPU 0, clients to CPU 1" if args.pin else "no CPU pinning: the OS schedules server and clients")
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         with BenchServer(data) as srv:
@@ -147,7 +148,7 @@ def main() -> None:
         rows = []
         for n in args.clients:
             for mode in args.modes:
-                with BenchServer(data, env={"MEDVERSE_PRESENCE_MODE": mode}, cpu=0) as srv:
+                with BenchServer(data, env={"MEDVERSE_PRESENCE_MODE": mode}, cpu=0 if args.pin else None) as srv:
                     r = asyncio.run(measure(srv.url, n, args.seconds,
                                             args.commands if (n == 50 and mode == "batch") else 0))
                 p = r["presence"]

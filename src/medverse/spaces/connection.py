@@ -84,9 +84,12 @@ class Connection:
             return
         self._queue.put_nowait((text, None))
 
-    def send_presence(self, data: bytes, delivery: Delivery | None) -> bool:
-        """Queue a presence batch; False (and nothing queued) when this client lags behind."""
-        if self.closed or self._queue.qsize() >= PRESENCE_BACKLOG:
+    def send_presence(self, data: bytes, delivery: Delivery | None, drop_if_behind: bool = True) -> bool:
+        """Queue a presence batch; False (and nothing queued) when this client lags behind.
+
+        ``drop_if_behind=False`` queues regardless (the naive relay baseline does that).
+        """
+        if self.closed or (drop_if_behind and self._queue.qsize() >= PRESENCE_BACKLOG):
             return False
         self._queue.put_nowait((data, delivery))
         return True

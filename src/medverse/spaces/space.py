@@ -415,12 +415,12 @@ class Space:
             self.presence.put(pid, entry, now)
 
     def _relay(self, sender: int, entry: bytes, received: float) -> None:
-        """The naive baseline: forward each pose to everyone as it arrives."""
+        """The naive baseline: forward each pose to everyone as it arrives (nothing dropped)."""
         data = presence.encode_batch(0, [entry])
         others = [c for pid, c in self.conns.items() if pid != sender]
         delivery = Delivery([received], len(others), self.metrics.presence) if others else None
         for c in others:
-            if not c.send_presence(data, delivery) and delivery is not None:
+            if not c.send_presence(data, delivery, drop_if_behind=False) and delivery is not None:
                 delivery.written()
 
     def _ensure_ticker(self) -> None:
