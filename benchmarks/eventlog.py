@@ -34,7 +34,7 @@ def raw_appends(db: Database, n: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-async def commands(db: Database, n: int, tmp: Path) -> float:
+async def commands(db: Database, n: int, tmp: Path) -> tuple[float, float]:
     admin = db.create_user(f"admin{secrets.token_hex(3)}", "Admin", "x", True)
     manager = SpaceManager(db, load_settings({}, data_dir=tmp), LocalBus(), Metrics())
     await manager.start()
@@ -48,18 +48,29 @@ async def commands(db: Database, n: int, tmp: Path) -> float:
         else:
             await space.execute(actor, f"c{i}", "object.update", {"id": "o", "position": [i % 7, 0, 0]})
     rate = n / (time.perf_counter() - t0)
+    # 50 writers at once, as 50 clients would: group commit shares each disk flush
+    per = max(1, n // 50)
+
+    async def writer(w: int) -> None:
+        for i in range(per):
+            await space.execute(actor, f"w{w}-{i}", "chat.send", {"text": f"{w}:{i}"})
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(writer(w) for w in range(50)))
+    concurrent = 50 * per / (time.perf_counter() - t0)
     await manager.stop()
-    return rate
+    return rate, concurrent
 
 
 def run(label: str, url: str, n: int, tmp: Path) -> None:
     db = Database(url)
     db.upgrade()
     r = raw_appends(db, n)
-    c = asyncio.run(commands(db, n, tmp))
+    c, cc = asyncio.run(commands(db, n, tmp))
     db.close()
-    print(f"{label:<11} raw append+commit {r:8.0f} events/s ({1000 / r:.2f} ms each)   "
-          f"full command path {c:8.0f} commands/s ({1000 / c:.2f} ms each)", flush=True)
+    print(f"{label:<11} raw append+commit {r:7.0f} events/s ({1000 / r:.2f} ms each) | "
+          f"command path, one writer {c:6.0f}/s ({1000 / c:.2f} ms each) | "
+          f"50 concurrent writers (group commit) {cc:6.0f}/s ({cc / c:.1f}x)", flush=True)
 
 
 def main() -> None:
