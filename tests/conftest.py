@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from medverse.client import SpaceClient, sign_in
+
 DEMO_CREDENTIALS = {
     "admin": "admin-demo",
     "ines": "instructor-demo",
@@ -101,6 +103,13 @@ class LiveServer:
     def cookie(self, username: str) -> str:
         with self.login(username) as c:
             return str(c.cookies["medverse_session"])
+
+
+async def join(server: LiveServer, space: str, username: str) -> SpaceClient:
+    """A demo user signed in and joined to ``space`` with the Python client."""
+    client = SpaceClient(server.url, space, await sign_in(server.url, username, server.credentials[username]))
+    await client.connect()
+    return client
 
 
 @pytest.fixture(scope="session")

@@ -9,10 +9,10 @@ import zipfile
 
 import httpx
 import pytest
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, join
 
 from medverse import samples
-from medverse.client import CommandRefused, SpaceClient, sign_in
+from medverse.client import CommandRefused, SpaceClient
 from medverse.spaces import protocol as P
 
 pytestmark = pytest.mark.skipif(samples.samples_dir() is None, reason="no sample-data mirror on this machine")
@@ -27,12 +27,6 @@ def lab(live_server: LiveServer) -> str:
             {"username": "kim", "role": "observer"}]})
         assert r.status_code == 201, r.text
     return name
-
-
-async def join(server: LiveServer, space: str, username: str) -> SpaceClient:
-    c = SpaceClient(server.url, space, await sign_in(server.url, username, server.credentials[username]))
-    await c.connect()
-    return c
 
 
 async def import_sample(server: LiveServer, space: str, sample: str, watcher: SpaceClient) -> dict:

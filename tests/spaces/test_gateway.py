@@ -8,9 +8,9 @@ import secrets
 
 import pytest
 import websockets
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, join
 
-from medverse.client import CommandRefused, SpaceClient, sign_in
+from medverse.client import CommandRefused, sign_in
 from medverse.spaces import protocol as P
 
 
@@ -26,12 +26,6 @@ def space_name(live_server: LiveServer) -> str:
         ]})
         assert r.status_code == 201, r.text
     return name
-
-
-async def join(server: LiveServer, space: str, username: str) -> SpaceClient:
-    client = SpaceClient(server.url, space, await sign_in(server.url, username, server.credentials[username]))
-    await client.connect()
-    return client
 
 
 async def test_a_change_reaches_everyone_and_states_agree(live_server, space_name) -> None:
