@@ -28,6 +28,12 @@ POSTGRES_ADMIN_URL = os.environ.get("MEDVERSE_TEST_POSTGRES", "postgresql+psycop
 REDIS_URL = os.environ.get("MEDVERSE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
+    thread while its browser is open, which the asyncio tests must not meet."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

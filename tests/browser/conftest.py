@@ -98,7 +98,7 @@ class Person:
         return {o["id"]: o for o in self.hook("objects()")}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists() and shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium, or scripts/test.sh)")
