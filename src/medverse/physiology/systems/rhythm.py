@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from .. import layout as L
 from .._jit import njit
+from .blood import blood_volume
 from .cardiovascular import commit_beat
 
 
@@ -97,19 +98,7 @@ def arrest_slow(s, x, inp, p, rng, i: int, map_mmhg: float, cvp_mmhg: float, bet
         s[L.T_ARREST] = 0.0
     s[L.ROSC_TIMER] += dt_s
     perfusing = rh == L.RH_SINUS or rh == L.RH_AF or (rh == L.RH_VT and map_mmhg >= 40.0)
-    bv = (
-        s[L.V_LV]
-        + s[L.V_RV]
-        + s[L.V_LA]
-        + s[L.V_RA]
-        + s[L.V_AO]
-        + s[L.V_SC]
-        + s[L.V_SV]
-        + s[L.V_VC]
-        + s[L.V_PA]
-        + s[L.V_PC]
-        + s[L.V_PV]
-    )
+    bv = blood_volume(s)
     if perfusing and s[L.M_MYO] < 0.2 and s[L.ROSC_TIMER] > 60.0:
         if x[L.X_SAO2] < 0.5 or bv < 0.65 * p[L.P_BV0]:
             s[L.RHYTHM] = L.RH_PEA
