@@ -153,8 +153,7 @@ class StudyLibrary:
 
             def work(ctx: Any) -> dict[str, Any]:
                 manifest = imaging.import_study(source, out, context=ctx, **options)
-                manifest = _titled(manifest, out, spec.title)
-                return _credited(manifest, out, f"{reg.source} ({reg.license})")
+                return _titled(manifest, out, spec.title, credit=f"{reg.source} ({reg.license})")
 
             job = imaging.Job(work, name="import", on_update=on_update)
         return self._track(job, owner)
@@ -201,13 +200,10 @@ class StudyLibrary:
         return study.render_slice(plane, position_mm, preset=preset, overlay=overlay)
 
 
-def _titled(manifest: dict[str, Any], out: Path, title: str) -> dict[str, Any]:
+def _titled(manifest: dict[str, Any], out: Path, title: str, credit: str | None = None) -> dict[str, Any]:
+    """Record the study's title (and, when it has none yet, its credit) in ``study.json``."""
     manifest["title"] = title
-    (out / "study.json").write_text(json.dumps(manifest, indent=1, default=str))
-    return manifest
-
-
-def _credited(manifest: dict[str, Any], out: Path, credit: str) -> dict[str, Any]:
-    manifest.setdefault("credit", credit)
+    if credit is not None:
+        manifest.setdefault("credit", credit)
     (out / "study.json").write_text(json.dumps(manifest, indent=1, default=str))
     return manifest

@@ -54,7 +54,6 @@ class Connection:
     user: User
     transport: Transport
     role: str
-    frames_out: list[int] = field(default_factory=lambda: [0])
     closed: bool = False
     _queue: asyncio.Queue[tuple[str | bytes | None, Delivery | None]] = field(
         default_factory=lambda: asyncio.Queue()
@@ -122,7 +121,6 @@ class Connection:
                 finally:
                     if delivery is not None:
                         delivery.written()
-                self.frames_out[0] += 1
         except asyncio.CancelledError:
             pass
 

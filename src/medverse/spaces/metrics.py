@@ -40,7 +40,6 @@ class Metrics:
         self.presence = Histogram()  # pose received -> written to the last recipient's socket
         self.command = Histogram()  # command received -> event written to every local socket
         self.frames_in = 0
-        self.frames_out = 0
         self._t0 = time.perf_counter()
         self._cpu0 = _cpu_seconds()
 
@@ -51,7 +50,6 @@ class Metrics:
             "presence": self.presence.summary(),
             "command": self.command.summary(),
             "frames_in": self.frames_in,
-            "frames_out": self.frames_out,
             "wall_s": round(wall, 3),
             "cpu_s": round(cpu, 3),
             "cpu_cores": round(cpu / wall, 3) if wall > 0 else 0.0,
