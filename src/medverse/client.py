@@ -19,7 +19,6 @@ import websockets
 
 from medverse.spaces import presence
 from medverse.spaces import protocol as P
-from medverse.spaces.kinds import get_kind
 
 
 class CommandRefused(Exception):
@@ -180,7 +179,9 @@ class SpaceClient:
         t = msg["type"]
         if t == P.WELCOME:
             self.you = msg["you"]
-            self._kind = get_kind(msg["space"]["kind"])
+            from medverse.kinds import rules_by_name
+
+            self._kind = rules_by_name(msg["space"]["kind"])
         elif t == P.SNAPSHOT:
             self.state = msg["state"]
             self.seq = msg["seq"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 
 from medverse.auth import hash_password
-from medverse.spaces.kinds import all_kinds
 from medverse.spaces.manager import SpaceManager
 from medverse.store import Database, User
 
@@ -38,7 +37,7 @@ async def seed(db: Database, manager: SpaceManager) -> list[str]:
     users = await asyncio.to_thread(ensure_users, db)
     members = [(users[u], role) for u, role in DEMO_ROLES.items()]
     names = []
-    for kind in all_kinds():
+    for kind in manager.kinds.rules():
         name = f"{kind.name}-demo"
         names.append(name)
         if await asyncio.to_thread(db.space, name) is None:

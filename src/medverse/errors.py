@@ -83,3 +83,19 @@ def optional_import(module: str, extra: str):  # type: ignore[no-untyped-def]
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingExtra(module, extra) from exc
+
+
+class Unavailable(MedverseError):
+    """The server could not do it now (e.g. the database refused a write); trying again may work."""
+
+    code = "unavailable"
+    status = 503
+    title = "Service unavailable"
+
+
+class ServerError(MedverseError):
+    """A bug or a refusal deep in the server stopped one request; the server carries on."""
+
+    code = "internal"
+    status = 500
+    title = "Internal error"

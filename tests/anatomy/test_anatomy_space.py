@@ -29,6 +29,16 @@ def lab(live_server: LiveServer) -> str:
     return name
 
 
+async def wait_job(http: httpx.Client, job_id: str, timeout: float = 60.0) -> dict:
+    """Poll a job until it ends (the REST answer is the condition waited on)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        job = http.get(f"/api/jobs/{job_id}").json()["job"]
+        if job["state"] not in ("queued", "running") or asyncio.get_running_loop().time() > deadline:
+            return job
+        await asyncio.sleep(0.05)
+
+
 async def import_sample(server: LiveServer, space: str, sample: str, watcher: SpaceClient) -> dict:
     with server.login("ines") as ines:
         r = ines.post(f"/api/spaces/{space}/studies", json={"sample": sample})
@@ -54,17 +64,18 @@ async def test_imported_study_appears_for_everyone_with_its_files(live_server, l
     assert study["has_volume"] and study["triangles"] <= 500_000 and len(study["structures"]) <= 100
     assert progress and progress[-1]["state"] == "succeeded"
     assert sam.state["kind"]["study"]["id"] == study["id"]
+    base = f"/api/spaces/{lab}/studies/{study['id']}"
     with live_server.login("sam") as http:
-        glb = http.get(f"/api/studies/{study['id']}/scene.glb")
+        glb = http.get(f"{base}/scene.glb")
         assert glb.status_code == 200 and glb.content[:4] == b"glTF"
-        png = http.get(f"/api/studies/{study['id']}/slice.png", params={"plane": "axial", "preset": "soft_tissue"})
+        png = http.get(f"{base}/slice.png", params={"plane": "axial", "preset": "soft_tissue"})
         assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
         placement = httpx.Response(200, content=png.headers["x-slice-placement"]).json()
         assert placement["plane"] == "axial" and len(placement["corners_gltf"]) == 4
-        bad = http.get(f"/api/studies/{study['id']}/slice.png", params={"plane": "oblique"})
+        bad = http.get(f"{base}/slice.png", params={"plane": "oblique"})
         assert bad.status_code == 422
-        assert http.get(f"/api/studies/{study['id']}/volume.nii.gz").status_code == 404
-        assert http.get("/api/studies/..%2F..%2Fsecret/scene.glb").status_code in (404, 422)
+        assert http.get(f"{base}/volume.nii.gz").status_code == 404
+        assert http.get(f"/api/spaces/{lab}/studies/..%2F..%2Fsecret/scene.glb").status_code in (404, 422)
     await sam.close()
 
 
@@ -113,19 +124,22 @@ async def test_quiz_round_is_graded_by_the_server(live_server, lab) -> None:
     with pytest.raises(CommandRefused, match="no open quiz"):
         await sam.command("anatomy.quiz_answer", {"label": labels["liver"]})
     await ines.command("anatomy.quiz_start", {"label": labels["spleen"]})
-    await sam.command("anatomy.quiz_answer", {"label": labels["liver"]})
-    ack = await sam.command("anatomy.quiz_answer", {"label": labels["spleen"]})  # a change of mind
+    ack = await sam.command("anatomy.quiz_answer", {"label": labels["spleen"]})
+    with pytest.raises(CommandRefused, match="answered this question already"):
+        await sam.command("anatomy.quiz_answer", {"label": labels["liver"]})  # no second try
     with pytest.raises(CommandRefused) as info:
         await kim.command("anatomy.quiz_answer", {"label": labels["spleen"]})
     assert info.value.code == "forbidden"  # observers watch
     await ines.wait_event(lambda e: e["seq"] == ack["seq"])
     answers = ines.state["kind"]["quiz"]["answers"]
     assert answers[str(sam.you["user_id"])]["correct"] is True
-    await ines.command("anatomy.quiz_reveal", {})
+    reveal = await ines.command("anatomy.quiz_reveal", {})
+    await kim.wait_event(lambda e: e["seq"] == reveal["seq"])
+    assert kim.state["kind"]["quiz"]["answers"][str(sam.you["user_id"])]["correct"] is True  # shown now
     with pytest.raises(CommandRefused):
         await sam.command("anatomy.quiz_answer", {"label": labels["liver"]})
-    await ines.command("anatomy.quiz_end", {})
-    await asyncio.sleep(0.1)
+    end = await ines.command("anatomy.quiz_end", {})
+    await sam.wait_event(lambda e: e["seq"] == end["seq"])
     assert sam.state["kind"]["quiz"] is None
     for c in (ines, sam, kim):
         await c.close()
@@ -138,7 +152,7 @@ def test_imports_are_for_instructors_of_anatomy_spaces(live_server, lab) -> None
         assert ines.post("/api/spaces/commons-demo/studies", json={"sample": "abdomen-ct"}).status_code == 422
         r = ines.post(f"/api/spaces/{lab}/studies", json={"sample": "no-such-sample"})
         assert r.status_code == 404 and "known:" in r.json()["detail"]
-        r = ines.post(f"/api/spaces/{lab}/studies/upload", files={"file": ("notes.txt", b"hello")})
+        r = ines.post(f"/api/spaces/{lab}/studies/upload", params={"filename": "notes.txt"}, content=b"hello")
         assert r.status_code == 422 and ".zip" in r.json()["detail"]
 
 
@@ -154,14 +168,11 @@ async def test_bad_uploads_fail_as_jobs_with_a_reason(live_server, lab, filename
             z.writestr("../../evil.dcm", b"x" * 100)
         payload = buf.getvalue()
     with live_server.login("ines") as ines:
-        r = ines.post(f"/api/spaces/{lab}/studies/upload", files={"file": (filename, payload)})
+        r = ines.post(f"/api/spaces/{lab}/studies/upload", params={"filename": filename}, content=payload,
+                      headers={"Content-Type": "application/octet-stream"})
         assert r.status_code == 202, r.text
         job_id = r.json()["job"]["id"]
-        for _ in range(100):
-            job = ines.get(f"/api/jobs/{job_id}").json()["job"]
-            if job["state"] not in ("queued", "running"):
-                break
-            await asyncio.sleep(0.1)
+        job = await wait_job(ines, job_id)
     assert job["state"] == "failed" and job["error"]
     if code:
         assert job["error_code"] == code

@@ -6,16 +6,19 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from pydantic import BaseModel
 
 from medverse.bus import LocalBus
 from medverse.config import load_settings
-from medverse.errors import Conflict, Forbidden, InvalidInput, NotFound
-from medverse.spaces import Actor, SpaceManager
+from medverse.errors import Conflict, Forbidden, InvalidInput, NotFound, ServerError
+from medverse.commons import commons_plugin
+from medverse.spaces import Actor, Command, KindSet, RulesOnly, SpaceKind, SpaceManager
 from medverse.spaces.kinds import UnknownCommand
 from medverse.spaces.metrics import Metrics
 from medverse.store import Database, User
 
 ADMIN = User(1, "admin", "Admin", True)
+KINDS = KindSet([commons_plugin()])
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ async def env(database_url: str, tmp_path) -> AsyncIterator[tuple[Database, Spac
     db.create_user("ana", "Ana", "h")
     db.create_user("bo", "Bo", "h")
     settings = load_settings({}, data_dir=tmp_path, snapshot_every=5)
-    manager = SpaceManager(db, settings, LocalBus(), Metrics())
+    manager = SpaceManager(db, settings, LocalBus(), Metrics(), KINDS)
     await manager.start()
     users = {u.username: u for u in db.users()}
     await manager.create("lab", "commons", "Lab", admin,
@@ -118,11 +121,11 @@ async def test_restart_restores_state_exactly_from_snapshot_and_log(env, tmp_pat
                             {"shape": "sphere", "position": [i, 0, 0], "id": f"s{i}"})
     await space.execute(ana, None, "object.update", {"id": "s3", "position": [9, 9, 9]})
     await space.execute(ana, None, "object.delete", {"id": "s4"})
-    await asyncio.sleep(0.2)  # snapshots are written in the background
     before, seq = space.state, space.seq
-    assert db.latest_snapshot(space.row.id) is not None
-    await manager.stop()
-    other = SpaceManager(db, manager.settings, LocalBus(), Metrics())
+    await manager.stop()  # waits for the snapshot being written in the background
+    snap = db.latest_snapshot(space.row.id)
+    assert snap is not None and 0 < snap[0] < seq
+    other = SpaceManager(db, manager.settings, LocalBus(), Metrics(), KINDS)
     await other.start()
     reloaded = await other.get("lab")
     assert reloaded.seq == seq
@@ -130,11 +133,34 @@ async def test_restart_restores_state_exactly_from_snapshot_and_log(env, tmp_pat
     await other.stop()
 
 
+async def test_a_restart_starts_from_the_snapshot_not_from_the_first_event(env) -> None:
+    """A marker that only the snapshot holds survives a reload: the snapshot is what was read."""
+    db, manager = env
+    space = await manager.get("lab")
+    ana = actor(db, "ana", "instructor")
+    for i in range(6):
+        await space.execute(ana, None, "chat.send", {"text": f"m{i}"})
+    await space.execute(ana, None, "chat.send", {"text": "after"})
+    await manager.stop()
+    seq, state = db.latest_snapshot(space.row.id)  # type: ignore[misc]
+    assert seq < space.seq
+    state["objects"]["only-in-snapshot"] = {"id": "only-in-snapshot", "shape": "box", "position": [0, 0, 0],
+                                            "rotation": [0, 0, 0, 1], "scale": [1, 1, 1], "color": "#000000",
+                                            "label": "", "created_by": ana.user_id}
+    db.save_snapshot(space.row.id, seq + 1, state)  # a newer snapshot only this test wrote
+    other = SpaceManager(db, manager.settings, LocalBus(), Metrics(), KINDS)
+    await other.start()
+    reloaded = await other.get("lab")
+    assert "only-in-snapshot" in reloaded.state["objects"]
+    assert reloaded.state["chat"][-1]["text"] == "after"  # the events after it were replayed
+    await other.stop()
+
+
 async def test_two_processes_on_one_database_never_share_a_sequence_number(env) -> None:
     """Two managers (as two server processes would) append to the same space concurrently."""
     db, manager = env
     db2 = Database(db.url)
-    second = SpaceManager(db2, manager.settings, LocalBus(), Metrics())
+    second = SpaceManager(db2, manager.settings, LocalBus(), Metrics(), KINDS)
     await second.start()
     s1, s2 = await manager.get("lab"), await second.get("lab")
     ana = actor(db, "ana", "instructor")
@@ -183,3 +209,63 @@ async def test_concurrent_commands_commit_together_and_refusals_stay_separate(en
     assert results[-1].duplicate and results[-1].seq == results[0].seq
     assert [e.seq for e in db.events_since(space.row.id, head)] == list(range(head + 1, head + 28))
     assert space.state["locked"] is False
+
+
+async def test_the_same_command_id_from_two_users_is_two_commands(env) -> None:
+    db, manager = env
+    space = await manager.get("lab")
+    await space.execute(actor(db, "ana", "instructor"), None, "space.set_policy", {"edit": "participant"})
+    first = await space.execute(actor(db, "ana", "instructor"), "c-1", "chat.send", {"text": "from ana"})
+    second = await space.execute(actor(db, "bo", "participant"), "c-1", "chat.send", {"text": "from bo"})
+    assert not second.duplicate and second.seq == first.seq + 1
+    assert [m["text"] for m in space.state["chat"]][-2:] == ["from ana", "from bo"]
+
+
+# a kind with bugs, to show that one failing command never takes its batch down with it
+class _Text(BaseModel):
+    text: str
+
+
+def _buggy_kind() -> SpaceKind:
+    kind = SpaceKind("buggy", "Buggy", "a kind with a broken handler and a broken applier")
+
+    def crash(state, args, actor):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("a bug in a handler")
+
+    def half_apply(state, data):  # type: ignore[no-untyped-def]
+        state["kind"]["seen"] = [*state["kind"].get("seen", []), data["text"]]
+        raise KeyError("a bug in an applier, after it changed the state")
+
+    kind.command(Command("buggy.crash", _Text, "participant", crash))
+    kind.command(Command("buggy.half", _Text, "participant", lambda s, a, ac: [("buggy.halved", {"text": a.text})]))
+    kind.appliers["buggy.halved"] = half_apply
+    return kind
+
+
+async def test_a_failing_command_is_refused_alone_and_its_batch_is_committed(database_url, tmp_path) -> None:
+    db = Database(database_url)
+    db.upgrade()
+    admin = db.create_user("admin", "Admin", "h", True)
+    manager = SpaceManager(db, load_settings({}, data_dir=tmp_path), LocalBus(), Metrics(),
+                           KindSet([commons_plugin(), RulesOnly(_buggy_kind())]))
+    await manager.start()
+    try:
+        await manager.create("bug", "buggy", "Bug", admin, [])
+        space = await manager.get("bug")
+        me = Actor(admin.id, "Admin", "instructor", True)
+        head = space.seq
+        calls = [space.execute(me, f"ok{i}", "chat.send", {"text": f"t{i}"}) for i in range(4)]
+        calls.insert(1, space.execute(me, "bad-handler", "buggy.crash", {"text": "x"}))
+        calls.insert(3, space.execute(me, "bad-applier", "buggy.half", {"text": "y"}))
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        failed = [r for r in results if isinstance(r, Exception)]
+        assert len(failed) == 2 and all(isinstance(r, ServerError) for r in failed), results
+        assert "failed on the server" in str(results[1]) and "failed on the server" in str(results[3])
+        assert [m["text"] for m in space.state["chat"]] == ["t0", "t1", "t2", "t3"]
+        assert "seen" not in space.state["kind"]  # the half-applied change was undone
+        logged = db.events_since(space.row.id, head)
+        assert [e.name for e in logged] == ["chat.message"] * 4
+        assert [e.seq for e in logged] == list(range(head + 1, head + 5))
+    finally:
+        await manager.stop()
+        db.close()

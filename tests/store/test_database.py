@@ -32,7 +32,7 @@ def test_usernames_are_unique(db: Database) -> None:
 
 def test_events_append_in_order_and_read_back(db: Database) -> None:
     space = db.create_space("lab", "commons", "Lab")
-    evs = [StoredEvent(i, "chat.message", {"text": f"m{i}"}, None, f"c{i}", 1.0) for i in (1, 2, 3)]
+    evs = [StoredEvent(i, "chat.message", {"text": f"m{i}"}, 7, f"c{i}", 1.0) for i in (1, 2, 3)]
     with db.write() as conn:
         assert db.lock_head(conn, space.id) == 0
         db.append_events(conn, space.id, evs)
@@ -41,8 +41,9 @@ def test_events_append_in_order_and_read_back(db: Database) -> None:
     assert [e.seq for e in got] == [2, 3]
     assert got[0].data == {"text": "m2"}
     with db.read() as conn:
-        assert db.command_seq(conn, space.id, "c2") == 2
-        assert db.command_seq(conn, space.id, "nope") is None
+        assert db.command_seq(conn, space.id, 7, "c2") == 2
+        assert db.command_seq(conn, space.id, 7, "nope") is None
+        assert db.command_seq(conn, space.id, 8, "c2") is None  # command ids are unique per sender only
 
 
 def test_duplicate_sequence_numbers_are_refused(db: Database) -> None:

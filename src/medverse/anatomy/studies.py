@@ -55,8 +55,6 @@ class StudyLibrary:
     def __init__(self, root: Path, triangle_budget: int = 300_000) -> None:
         self.root = root
         self.triangle_budget = triangle_budget
-        self.jobs: dict[str, Any] = {}
-        self.job_owner: dict[str, int] = {}
         self._open: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
         root.mkdir(parents=True, exist_ok=True)
@@ -127,69 +125,58 @@ class StudyLibrary:
             "structures": structures,
         }
 
-    # --- imports ---------------------------------------------------------------------------
-    def start_sample(self, name: str, on_update: Callable[[Any], None], owner: int) -> Any:
+    # --- imports (unstarted jobs; :mod:`medverse.anatomy.imports` runs and tracks them) -------
+    def sample_job(self, name: str, on_update: Callable[[Any], None]) -> tuple[str, Any]:
+        """(study id, job) building the sample study ``name`` (a job that ends at once when it
+        was built before)."""
         from medverse import imaging, samples
 
         spec = SAMPLE_STUDIES.get(name)
         if spec is None:
             raise NotFound(f"no sample study {name!r} (known: {', '.join(SAMPLE_STUDIES)})")
-        out = self.root / f"sample-{name}"
+        study_id = f"sample-{name}"
+        out = self.root / study_id
         if (out / "study.json").exists():  # built before: a job that finishes at once
-            job = imaging.Job(lambda ctx: json.loads((out / "study.json").read_text()),
-                              name="sample", on_update=on_update)
-        elif spec.reference:
+            return study_id, imaging.Job(lambda ctx: json.loads((out / "study.json").read_text()),
+                                         name="sample", on_update=on_update)
+        if spec.reference:
             folder = samples.path("reference_body_hra_vh_male")
-            job = imaging.Job(lambda ctx: _titled(imaging.write_reference_study(
+            return study_id, imaging.Job(lambda ctx: _titled(imaging.write_reference_study(
                 out, folder, triangle_budget=self.triangle_budget), out, spec.title),
                 name="reference", on_update=on_update)
-        else:
-            source = samples.path(spec.sample)  # type: ignore[arg-type]
-            options: dict[str, Any] = {"triangle_budget": self.triangle_budget}
-            if spec.label_map:
-                options["label_map"] = samples.path(spec.label_map)
-                options["label_names"] = samples.path(spec.label_names)  # type: ignore[arg-type]
-            reg = samples.get(spec.sample)  # type: ignore[arg-type]
+        source = samples.path(spec.sample)  # type: ignore[arg-type]
+        options: dict[str, Any] = {"triangle_budget": self.triangle_budget}
+        if spec.label_map:
+            options["label_map"] = samples.path(spec.label_map)
+            options["label_names"] = samples.path(spec.label_names)  # type: ignore[arg-type]
+        reg = samples.get(spec.sample)  # type: ignore[arg-type]
 
-            def work(ctx: Any) -> dict[str, Any]:
-                manifest = imaging.import_study(source, out, context=ctx, **options)
-                return _titled(manifest, out, spec.title, credit=f"{reg.source} ({reg.license})")
+        def work(ctx: Any) -> dict[str, Any]:
+            manifest = imaging.import_study(source, out, context=ctx, **options)
+            return _titled(manifest, out, spec.title, credit=f"{reg.source} ({reg.license})")
 
-            job = imaging.Job(work, name="import", on_update=on_update)
-        return self._track(job, owner)
+        return study_id, imaging.Job(work, name="import", on_update=on_update)
 
-    def start_upload(self, upload: Path, filename: str, on_update: Callable[[Any], None],
-                     owner: int) -> Any:
+    def upload_job(self, upload: Path, title: str | None, on_update: Callable[[Any], None]) -> tuple[str, Any]:
+        """(study id, job) importing an uploaded file. The study's title is the one its importer
+        gave, never the file's name (file names often carry the patient's name); without one it is
+        named after its modality. The upload's folder is removed when the job ends, however it ends.
+        """
         from medverse import imaging
 
         study_id = uuid.uuid4().hex[:12]
         out = self.root / study_id
-        title = Path(filename).name[:120] or "uploaded study"
 
         def work(ctx: Any) -> dict[str, Any]:
             try:
                 manifest = imaging.import_study(upload, out, context=ctx,
                                                 triangle_budget=self.triangle_budget)
-                return _titled(manifest, out, title)
+                name = title or f"Uploaded {manifest.get('modality') or 'imaging'} study"
+                return _titled(manifest, out, name)
             finally:
                 shutil.rmtree(upload.parent, ignore_errors=True)
 
-        return self._track(imaging.Job(work, name="upload", on_update=on_update), owner)
-
-    def _track(self, job: Any, owner: int) -> Any:
-        with self._lock:
-            running = [j for j in self.jobs.values() if not j.done]
-            if len(running) >= 2:
-                raise Conflict("two imports are running already; wait for one to finish")
-            self.jobs[job.id] = job
-            self.job_owner[job.id] = owner
-        return job.start()
-
-    def job(self, job_id: str) -> Any:
-        job = self.jobs.get(job_id)
-        if job is None:
-            raise NotFound(f"no job {job_id!r}")
-        return job
+        return study_id, imaging.Job(work, name="upload", on_update=on_update)
 
     # --- slices ----------------------------------------------------------------------------
     def render_slice(self, study_id: str, plane: str, position_mm: float | None, preset: str,

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from medverse.anatomy.studies import StudyLibrary
 from medverse.auth import COOKIE_NAME, SessionManager
 from medverse.config import Settings
 from medverse.errors import Forbidden
+from medverse.spaces.kinds import KindSet
 from medverse.spaces.manager import SpaceManager
 from medverse.spaces.metrics import Metrics
 from medverse.store import Database, User
@@ -23,7 +23,7 @@ class Services:
     sessions: SessionManager
     spaces: SpaceManager
     metrics: Metrics
-    studies: StudyLibrary
+    kinds: KindSet
 
 
 def services(request: Request) -> Services:
@@ -44,4 +44,6 @@ async def admin_user(request: Request) -> User:
 
 
 def client_ip(request: Request) -> str | None:
+    """The client's address: the direct peer, or what a trusted proxy forwarded (see app/security.py,
+    whose middleware rewrote ``request.client`` before any route runs)."""
     return request.client.host if request.client else None

@@ -12,18 +12,20 @@ from fastapi.responses import FileResponse, HTMLResponse
 from starlette.staticfiles import StaticFiles
 
 from medverse import __version__
-from medverse.anatomy import StudyLibrary, use_catalogue
-from medverse.app import problems
+from medverse.app import problems, security
 from medverse.app.deps import Services
 from medverse.app.limits import BodyLimit
-from medverse.app.routers import admin, auth, spaces, studies, users
+from medverse.app.routers import admin, auth, spaces, users
 from medverse.auth import SessionManager
 from medverse.bus import make_bus
 from medverse.config import Settings, load_settings
 from medverse.spaces.gateway import Gateway
+from medverse.spaces.host import KindHost
+from medverse.spaces.kinds import KindPlugin, KindSet
 from medverse.spaces.manager import SpaceManager
 from medverse.spaces.metrics import Metrics
 from medverse.store import Database
+from medverse.store.database import private_dir
 
 log = logging.getLogger("medverse")
 
@@ -37,27 +39,37 @@ _NO_CLIENT = """<!doctype html><meta charset=utf-8><title>medverse</title>
 <code>bash scripts/run.sh</code> (it builds it) or <code>cd web && npm ci && npm run build</code>.</p>"""
 
 
-def build_services(settings: Settings) -> Services:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+def build_services(settings: Settings, plugins: list[KindPlugin] | None = None) -> Services:
+    """The services of a server, with the kinds it runs (default: every built-in kind)."""
+    from medverse.kinds import default_plugins
+
+    private_dir(settings.data_dir)
     db = Database(settings.effective_database_url)
     db.upgrade()
-    sessions = SessionManager(db, settings.resolved_secret_key(), settings.session_max_age_s)
+    secret = settings.resolved_secret_key()
+    sessions = SessionManager(db, secret, settings.session_max_age_s)
     metrics = Metrics(settings.metrics)
-    bus = make_bus(settings.redis_url, settings.bus_prefix)
-    manager = SpaceManager(db, settings, bus, metrics)
-    studies = StudyLibrary(settings.data_dir / "studies")
-    use_catalogue(studies)
-    return Services(settings, db, sessions, manager, metrics, studies)
+    bus = make_bus(settings.redis_url, settings.bus_prefix, secret)
+    kinds = KindSet(default_plugins(settings) if plugins is None else plugins)
+    manager = SpaceManager(db, settings, bus, metrics, kinds)
+    return Services(settings, db, sessions, manager, metrics, kinds)
 
 
-def create_app(settings: Settings | None = None, demo: bool = False) -> FastAPI:
-    """The app; with ``demo`` the demo accounts and spaces are created at start-up if missing."""
+def create_app(settings: Settings | None = None, demo: bool = False,
+               plugins: list[KindPlugin] | None = None) -> FastAPI:
+    """The app, built from the kind plug-ins it is given (default: every built-in kind); with
+    ``demo`` the demo accounts and spaces are created at start-up if missing."""
     settings = settings or load_settings()
-    svc = build_services(settings)
+    svc = build_services(settings, plugins)
+    gateway = Gateway(svc.spaces, svc.sessions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await svc.spaces.start()
+        host = KindHost(svc.spaces, svc.db, settings)
+        for plugin in svc.kinds:
+            await plugin.start(host)
+        await gateway.start()
         if demo:
             from medverse import demo as demo_site
 
@@ -67,18 +79,24 @@ def create_app(settings: Settings | None = None, demo: bool = False) -> FastAPI:
         try:
             yield
         finally:
+            await gateway.stop()
             await svc.spaces.stop()
+            for plugin in svc.kinds:
+                await plugin.stop()
             svc.db.close()
 
     app = FastAPI(title="medverse", version=__version__, lifespan=lifespan, docs_url="/api/docs",
                   openapi_url="/api/openapi.json", redoc_url=None)
     app.state.services = svc
     problems.install(app)
+    app.state.gateway = gateway
     app.add_middleware(BodyLimit, exempt=UPLOAD_PATHS)
-    for router in (auth.router, users.router, spaces.router, studies.router, admin.router):
+    security.install(app, settings)  # added last: its middleware runs first
+    for router in (auth.router, users.router, spaces.router, admin.router):
         app.include_router(router)
-
-    gateway = Gateway(svc.spaces, svc.sessions)
+    for plugin in svc.kinds:
+        for router in plugin.routers():
+            app.include_router(router)
 
     @app.websocket("/ws/spaces/{name}")
     async def space_socket(ws: WebSocket, name: str) -> None:

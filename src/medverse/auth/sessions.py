@@ -46,5 +46,9 @@ class SessionManager:
             raise NotAuthenticated("the session has expired or was signed out; sign in again")
         return session_id, user
 
+    def live(self, session_ids: list[str]) -> set[str]:
+        """Those of ``session_ids`` that are still valid (not expired, not signed out)."""
+        return self._db.live_sessions(session_ids)
+
     def end(self, session_id: str) -> None:
         self._db.revoke_session(session_id)

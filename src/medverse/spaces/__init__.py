@@ -1,17 +1,21 @@
 """Shared spaces: authoritative state + event log, kinds, presence and the WebSocket gateway."""
 
-from medverse.spaces.kinds import Actor, Command, SpaceKind, all_kinds, get_kind, register
+from medverse.spaces.commit import CommandResult
+from medverse.spaces.host import KindHost
+from medverse.spaces.kinds import Actor, Command, KindPlugin, KindSet, RulesOnly, SpaceKind, Viewer
 from medverse.spaces.manager import SpaceManager
-from medverse.spaces.space import CommandResult, Space
+from medverse.spaces.space import Space
 
 __all__ = [
     "Actor",
     "Command",
     "CommandResult",
+    "KindHost",
+    "KindPlugin",
+    "KindSet",
+    "RulesOnly",
     "Space",
     "SpaceKind",
     "SpaceManager",
-    "all_kinds",
-    "get_kind",
-    "register",
+    "Viewer",
 ]

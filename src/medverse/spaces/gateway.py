@@ -7,9 +7,11 @@ close code; nothing a client sends can harm the space or the other connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
+from collections import defaultdict
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -20,7 +22,8 @@ from medverse.spaces import presence
 from medverse.spaces import protocol as P
 from medverse.spaces.connection import Connection
 from medverse.spaces.manager import SpaceManager
-from medverse.spaces.space import Space, dumps
+from medverse.spaces.room import dumps
+from medverse.spaces.space import Space
 
 log = logging.getLogger("medverse.gateway")
 
@@ -49,20 +52,77 @@ def error_frame(code: str, message: str, cmd_id: str | None = None) -> str:
 
 
 class Gateway:
+    """Serves the space sockets of this process; knows which session each socket lives on, so a
+    socket closes (4001) when its session is signed out or expires."""
+
     def __init__(self, manager: SpaceManager, sessions: SessionManager) -> None:
         self.manager = manager
         self.sessions = sessions
+        self.settings = manager.settings
+        self._by_session: dict[str, set[Connection]] = defaultdict(set)
+        self._per_user: dict[int, int] = defaultdict(int)
+        self._sweeper: asyncio.Task[None] | None = None
 
+    # --- lifecycle ----------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._sweeper is not None:
+            raise RuntimeError("the gateway is started already")
+        self._sweeper = asyncio.create_task(self._sweep_loop(), name="session-sweep")
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+
+    # --- sessions -----------------------------------------------------------------------------
+    def session_ended(self, session_id: str, reason: str = "signed out") -> int:
+        """Close every socket of a session (sign-out in this process); returns how many."""
+        conns = self._by_session.pop(session_id, set())
+        for conn in conns:
+            conn.close(P.CLOSE_UNAUTHENTICATED, f"the session ended ({reason}); sign in again")
+        return len(conns)
+
+    async def _sweep_loop(self) -> None:
+        """Sessions signed out in another process, expired, or of a deleted user: close their sockets."""
+        while True:
+            await asyncio.sleep(self.settings.session_check_s)
+            sids = list(self._by_session)
+            if not sids:
+                continue
+            try:
+                live = await asyncio.to_thread(self.sessions.live, sids)
+            except Exception:  # the database is away: try again at the next sweep
+                log.exception("session sweep failed")
+                continue
+            for sid in sids:
+                if sid not in live:
+                    self.session_ended(sid, "expired or signed out")
+
+    # --- one socket ---------------------------------------------------------------------------
     async def serve(self, ws: WebSocket, name: str) -> None:
         await ws.accept()
         if not _same_origin(ws):
             await ws.close(P.CLOSE_FORBIDDEN, "cross-site WebSocket refused")
             return
         try:
-            _sid, user = await asyncio.to_thread(self.sessions.user, ws.cookies.get(COOKIE_NAME))
+            sid, user = await asyncio.to_thread(self.sessions.user, ws.cookies.get(COOKIE_NAME))
         except NotAuthenticated as exc:
             await ws.close(P.CLOSE_UNAUTHENTICATED, str(exc)[:120])
             return
+        if self._per_user[user.id] >= self.settings.ws_max_sockets_per_user:
+            await ws.close(P.CLOSE_TOO_MANY, f"at most {self.settings.ws_max_sockets_per_user} open spaces per user")
+            return
+        self._per_user[user.id] += 1
+        try:
+            await self._serve(ws, name, sid, user)
+        finally:
+            self._per_user[user.id] -= 1
+            if self._per_user[user.id] <= 0:
+                del self._per_user[user.id]
+
+    async def _serve(self, ws: WebSocket, name: str, sid: str, user: Any) -> None:
         try:
             space = await self.manager.get(name)
         except NotFound as exc:
@@ -80,13 +140,21 @@ class Gateway:
                 await ws.close(P.CLOSE_PROTOCOL, reason[:120])
             return
         role = space.role_of(user)
-        assert role is not None
+        if role is None:  # removed while saying hello
+            await ws.close(P.CLOSE_FORBIDDEN, "you are not a member of this space")
+            return
         conn = Connection(await self.manager.bus.new_pid(), user, ws, role)
-        await space.join(conn, since)
-        log.info("%s joined %s as %s (pid %d)", user.username, name, role, conn.pid)
+        self._by_session[sid].add(conn)
         try:
+            await space.join(conn, since)
+            log.info("%s joined %s as %s (pid %d)", user.username, name, role, conn.pid)
             await self._loop(ws, space, conn)
         finally:
+            conns = self._by_session.get(sid)
+            if conns is not None:
+                conns.discard(conn)
+                if not conns:
+                    del self._by_session[sid]
             await space.leave(conn)
             log.info("%s left %s", user.username, name)
 
@@ -97,12 +165,18 @@ class Gateway:
         text = msg.get("text")
         if text is None:
             raise InvalidInput("the first frame must be a text hello frame")
+        if len(text) > 4096:
+            raise InvalidInput("the hello frame is too long")
         try:
             hello = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise InvalidInput("the hello frame is not JSON") from None
         if not isinstance(hello, dict) or hello.get("type") != P.HELLO:
             raise InvalidInput("expected a hello frame first")
+        version = hello.get("protocol", P.PROTOCOL_VERSION)
+        if version != P.PROTOCOL_VERSION:
+            raise InvalidInput(f"protocol version mismatch: this server speaks {P.PROTOCOL_VERSION} "
+                               f"(the client sent {str(version)[:10]}); reload the page")
         since = hello.get("since")
         if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
             raise InvalidInput("hello.since must be null or a sequence number >= 0")
@@ -156,6 +230,9 @@ class Gateway:
         except ValueError:
             conn.send_text(error_frame(P.E_BAD_MESSAGE, "the frame is not valid JSON"))
             return
+        except RecursionError:
+            conn.send_text(error_frame(P.E_BAD_MESSAGE, "the frame is nested too deeply"))
+            return
         if not isinstance(msg, dict):
             conn.send_text(error_frame(P.E_BAD_MESSAGE, "a frame must be a JSON object"))
             return
@@ -183,7 +260,7 @@ class Gateway:
         args = msg.get("args", {})
         try:
             actor = space.actor(conn.user)
-            result = await space.execute(actor, cmd_id, name, args)
+            result = await space.execute(actor, cmd_id, name, args, trusted=False)
         except MedverseError as exc:
             log.info("refused %s from %s: %s", name[:40], conn.user.username, exc)
             conn.send_text(error_frame(exc.code, str(exc), cmd_id))
@@ -211,6 +288,6 @@ def _checked_pose(data: bytes) -> bytes:
 def _peek_id(text: str) -> str | None:
     try:
         value = json.loads(text).get("id")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return None
     return value if isinstance(value, str) and len(value) <= P.MAX_COMMAND_ID else None

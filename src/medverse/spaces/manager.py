@@ -1,4 +1,5 @@
-"""The spaces this process serves: loaded on first use, stopped together."""
+"""The spaces this process serves: loaded on first use, stopped together; and the one place that
+answers "may this user do this in this space" for REST routes and kinds."""
 
 from __future__ import annotations
 
@@ -6,24 +7,26 @@ import asyncio
 import re
 from typing import Any
 
-from medverse.auth.roles import INSTRUCTOR
+from medverse.auth.roles import INSTRUCTOR, OBSERVER, at_least
 from medverse.bus import Bus
 from medverse.config import Settings
-from medverse.errors import InvalidInput, NotFound
-from medverse.spaces.kinds import Actor, get_kind
+from medverse.errors import Forbidden, InvalidInput, NotFound
+from medverse.spaces.commit import CommandResult
+from medverse.spaces.kinds import Actor, KindSet
 from medverse.spaces.metrics import Metrics
-from medverse.spaces.space import CommandResult, Space
+from medverse.spaces.space import Space
 from medverse.store import Database, SpaceRow, User
 
 SPACE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
 
 class SpaceManager:
-    def __init__(self, db: Database, settings: Settings, bus: Bus, metrics: Metrics) -> None:
+    def __init__(self, db: Database, settings: Settings, bus: Bus, metrics: Metrics, kinds: KindSet) -> None:
         self.db = db
         self.settings = settings
         self.bus = bus
         self.metrics = metrics
+        self.kinds = kinds
         self._spaces: dict[int, Space] = {}
         self._loading: dict[int, asyncio.Lock] = {}
         self._started = False
@@ -55,7 +58,7 @@ class SpaceManager:
         async with lock:
             space = self._spaces.get(row.id)
             if space is None:
-                space = Space(row, get_kind(row.kind), self.db, self.settings, self.metrics, self.bus)
+                space = Space(row, self.kinds.get(row.kind), self.db, self.settings, self.metrics, self.bus)
                 await space.start()
                 self._spaces[row.id] = space
         return space
@@ -63,20 +66,40 @@ class SpaceManager:
     def loaded(self, space_id: int) -> Space | None:
         return self._spaces.get(space_id)
 
+    async def access(self, name: str, user: User, need: str = OBSERVER, kind: str | None = None) -> Space:
+        """The space ``name`` if ``user`` holds at least role ``need`` in it, as its state says.
+
+        Non-members get NotFound (a space's existence is not revealed to them); members with too
+        small a role get Forbidden. ``kind``: the space must be of this kind.
+        """
+        try:
+            space = await self.get(name)
+        except NotFound:
+            raise NotFound(f"no space named {name!r}") from None
+        role = space.role_of(user)
+        if role is None:
+            raise NotFound(f"no space named {name!r}")
+        if kind is not None and space.kind.name != kind:
+            raise InvalidInput(f"this needs a space of kind {kind} ({name!r} is a {space.kind.name} space)")
+        if not at_least(role, need):
+            raise Forbidden(f"this needs role {need} in {name!r} (you are {role})")
+        return space
+
     async def execute(self, row: SpaceRow, actor: Actor, name: str, args: Any) -> CommandResult:
-        """Run a command on behalf of a REST call or the CLI (no client command id)."""
+        """Run a command on behalf of a REST call, a kind's job or the CLI (no client command id;
+        trusted: the server itself issues it)."""
         space = await self.load(row)
-        return await space.execute(actor, None, name, args)
+        return await space.execute(actor, None, name, args, trusted=True)
 
     async def create(
         self, name: str, kind: str, title: str, by: User, members: list[tuple[User, str]]
     ) -> SpaceRow:
-        """Create a space of a registered kind and add its first members (as commands)."""
+        """Create a space of a kind this server runs and add its first members (as commands)."""
         if not SPACE_NAME.match(name):
             raise InvalidInput(
                 f"a space name is 2-40 lowercase letters, digits or '-' (got {name!r})"
             )
-        kind_ = get_kind(kind)
+        kind_ = self.kinds.get(kind)
         row = await asyncio.to_thread(self.db.create_space, name, kind_.name, title or kind_.title)
         actor = Actor(by.id, by.display_name, INSTRUCTOR, by.is_admin)
         for user, role in members:
@@ -91,10 +114,10 @@ class SpaceManager:
         return row
 
     # --- BusHandler --------------------------------------------------------------------------
-    async def bus_events(self, space_id: int, messages: list[dict[str, Any]]) -> None:
+    async def bus_events(self, space_id: int, head: int) -> None:
         space = self._spaces.get(space_id)
         if space is not None:
-            await space.apply_remote(messages)
+            await space.on_remote_head(head)
 
     def bus_participant(self, space_id: int, what: str, info: dict[str, Any]) -> None:
         space = self._spaces.get(space_id)
@@ -105,3 +128,8 @@ class SpaceManager:
         space = self._spaces.get(space_id)
         if space is not None:
             space.on_remote_poses(entries)
+
+    def bus_message(self, space_id: int, msg: dict[str, Any]) -> None:
+        space = self._spaces.get(space_id)
+        if space is not None:
+            space.broadcast(msg)

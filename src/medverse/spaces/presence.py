@@ -6,14 +6,22 @@ recipient one POSE_BATCH with every pose that changed since the previous tick (i
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import struct
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from medverse.errors import InvalidInput
 from medverse.spaces import protocol as P
+from medverse.spaces.connection import Delivery
+
+if TYPE_CHECKING:
+    from medverse.spaces.metrics import Metrics
+    from medverse.spaces.room import Room
 
 
 @dataclass(frozen=True)
@@ -107,3 +115,93 @@ def batches_for(
             if full is None:
                 full = encode_batch(tick, list(entries.values()))
             yield pid, full
+
+
+class PresenceHub:
+    """One space's presence: the newest pose of each participant, fanned out on a fixed tick.
+
+    ``mode`` is ``batch`` (the default: one batch per recipient per tick) or ``relay`` (the naive
+    baseline of the benchmarks: every pose forwarded to everyone as it arrives). Runs on the event
+    loop; the ticker task runs while anyone is in the room and stops by itself when it is empty.
+    """
+
+    def __init__(self, name: str, room: Room, hz: float, mode: str, metrics: Metrics,
+                 publish: Callable[[list[bytes]], None]) -> None:
+        self.name = name
+        self.room = room
+        self.hz = hz
+        self.mode = mode
+        self.metrics = metrics
+        self.publish = publish
+        self.buffer = PresenceBuffer()
+        self._tick = 0
+        self._ticker: asyncio.Task[None] | None = None
+
+    def on_pose(self, pid: int, frame: bytes) -> None:
+        """A validated POSE frame from a local participant."""
+        received = time.perf_counter()
+        entry = encode_entry(pid, frame)
+        if self.mode == "relay":
+            self._relay(pid, entry, received)
+            return
+        self.buffer.put(pid, entry, received)
+
+    def on_remote(self, entries: list[bytes]) -> None:
+        now = time.perf_counter()
+        for entry in entries:
+            if len(entry) != P.ENTRY_SIZE:
+                continue
+            pid = int.from_bytes(entry[:4], "little")
+            self.buffer.put(pid, entry, now)
+
+    def drop(self, pid: int) -> None:
+        self.buffer.drop(pid)
+
+    def _relay(self, sender: int, entry: bytes, received: float) -> None:
+        data = encode_batch(0, [entry])
+        others = [c for pid, c in self.room.conns.items() if pid != sender]
+        delivery = Delivery([received], len(others), self.metrics.presence) if others else None
+        for c in others:
+            if not c.send_presence(data, delivery, drop_if_behind=False) and delivery is not None:
+                delivery.written()
+
+    def ensure_ticker(self) -> None:
+        if self.mode == "batch" and (self._ticker is None or self._ticker.done()):
+            self._ticker = asyncio.create_task(self._tick_loop(), name=f"presence-{self.name}")
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+
+    async def _tick_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        period = 1.0 / self.hz
+        next_at = loop.time()
+        while self.room:
+            next_at += period
+            delay = next_at - loop.time()
+            if delay < -period:  # fell behind (a long pause): skip the missed ticks
+                next_at = loop.time()
+            await asyncio.sleep(max(0.0, delay))
+            self.flush()
+        self._ticker = None
+
+    def flush(self) -> None:
+        pending = self.buffer.take()
+        if not pending:
+            return
+        self._tick += 1
+        conns = self.room.conns
+        local = [p.entry for pid, p in pending.items() if pid in conns]
+        if local:
+            self.publish(local)
+        batches = list(batches_for(self._tick, pending, conns.keys()))
+        if not batches:
+            return
+        delivery = Delivery([p.received_at for p in pending.values()], len(batches), self.metrics.presence)
+        for pid, data in batches:
+            if not conns[pid].send_presence(data, delivery):
+                delivery.written()

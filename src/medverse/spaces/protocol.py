@@ -45,7 +45,17 @@ CLOSE_PROTOCOL: Final = 4000
 CLOSE_UNAUTHENTICATED: Final = 4001
 CLOSE_FORBIDDEN: Final = 4003
 CLOSE_NO_SPACE: Final = 4004
+CLOSE_TOO_MANY: Final = 4008  # this user has too many sockets open already
 CLOSE_FLOOD: Final = 4029
+
+# --- states of a long job (e.g. a study import), in `job.progress` messages and REST answers ---
+JOB_QUEUED: Final = "queued"
+JOB_RUNNING: Final = "running"
+JOB_SUCCEEDED: Final = "succeeded"
+JOB_FAILED: Final = "failed"
+JOB_CANCELLED: Final = "cancelled"
+JOB_STATES: Final = (JOB_QUEUED, JOB_RUNNING, JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED)
+JOB_FINAL_STATES: Final = frozenset({JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED})
 
 HELLO_TIMEOUT_S: Final = 10.0
 MAX_COMMAND_ID: Final = 64

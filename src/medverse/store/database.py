@@ -6,13 +6,16 @@ All methods are synchronous; the server calls them from a worker thread
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, make_url, select, update
 from sqlalchemy.exc import IntegrityError
 
 from medverse.errors import Conflict, NotFound
@@ -65,8 +68,42 @@ def _space(row: Any) -> SpaceRow:
     return SpaceRow(row.id, row.name, row.kind, row.title, int(row.head_seq))
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and its parents) if missing and make it owner-only (0o700).
+
+    The data folder holds the database, the secret key and imported studies (patient data).
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _owner_only(path, 0o700)
+    return path
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(mode)
+    except OSError as exc:  # not ours to change (e.g. another owner): say so, carry on
+        logging.getLogger("medverse.store").warning("could not make %s owner-only: %s", path, exc)
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file owner-only (0o600) before SQLite does (it would use the umask,
+    typically world-readable); SQLite gives its -wal and -shm files the database file's mode."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will say so
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for p in (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal"))):
+        if p.exists():
+            _owner_only(p, 0o600)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _private_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -187,6 +224,16 @@ class Database:
             ).first()
         return _user(row) if row else None
 
+    def live_sessions(self, session_ids: Sequence[str]) -> set[str]:
+        """Those of ``session_ids`` that are neither expired nor revoked."""
+        s = models.sessions
+        with self.read() as conn:
+            rows = conn.execute(
+                select(s.c.id).where(s.c.id.in_(list(session_ids)), s.c.revoked.is_(False),
+                                     s.c.expires_at > time.time())
+            ).all()
+        return {r.id for r in rows}
+
     def revoke_session(self, session_id: str) -> None:
         with self.write() as conn:
             conn.execute(
@@ -304,11 +351,16 @@ class Database:
                 rows = c.execute(q).all()
         return [StoredEvent(r.seq, r.name, r.data, r.actor_id, r.cmd_id, r.ts) for r in rows]
 
-    def command_seq(self, conn: Connection, space_id: int, cmd_id: str) -> int | None:
-        """The last sequence number a command produced, if it was applied already."""
+    def command_seq(self, conn: Connection, space_id: int, actor_id: int, cmd_id: str) -> int | None:
+        """The last sequence number a command of this sender produced, if it was applied already.
+
+        Command ids are chosen by clients, so they are unique per sender only: another user's
+        command with the same id is a different command.
+        """
         e = models.events
         return conn.execute(
-            select(func.max(e.c.seq)).where(e.c.space_id == space_id, e.c.cmd_id == cmd_id)
+            select(func.max(e.c.seq)).where(e.c.space_id == space_id, e.c.cmd_id == cmd_id,
+                                            e.c.actor_id == actor_id)
         ).scalar()
 
     def save_snapshot(self, space_id: int, seq: int, state: dict[str, Any]) -> None:

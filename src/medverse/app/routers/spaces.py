@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from medverse.app.deps import admin_user, client_ip, current_user, services
 from medverse.auth.roles import INSTRUCTOR
 from medverse.errors import Forbidden, NotFound
-from medverse.spaces.kinds import Actor, all_kinds
+from medverse.spaces.kinds import Actor
 from medverse.store import SpaceRow, User
 
 router = APIRouter(prefix="/api", tags=["spaces"])
@@ -36,8 +36,9 @@ class RoleBody(BaseModel):
 
 
 @router.get("/kinds")
-async def kinds(_user: User = Depends(current_user)) -> dict[str, Any]:
-    return {"kinds": [k.describe() for k in all_kinds()]}
+async def kinds(request: Request, _user: User = Depends(current_user)) -> dict[str, Any]:
+    return {"kinds": [{**p.rules.describe(), "client_module": p.client_module}
+                      for p in services(request).kinds]}
 
 
 async def _space_view(request: Request, row: SpaceRow, role: str) -> dict[str, Any]:
@@ -80,14 +81,11 @@ async def create_space(body: NewSpace, request: Request, admin: User = Depends(a
 
 
 async def _row_and_role(request: Request, name: str, user: User) -> tuple[SpaceRow, str]:
-    db = services(request).db
-    row = await asyncio.to_thread(db.space, name)
-    if row is None:
-        raise NotFound(f"no space named {name!r}")
-    role = INSTRUCTOR if user.is_admin else await asyncio.to_thread(db.member_role, row.id, user.id)
-    if role is None:
-        raise NotFound(f"no space named {name!r}")  # do not reveal spaces to non-members
-    return row, role
+    """The space and the caller's role in it, as the space's state says (non-members: 404)."""
+    space = await services(request).spaces.access(name, user)
+    role = space.role_of(user)
+    assert role is not None
+    return space.row, role
 
 
 @router.get("/spaces/{name}")

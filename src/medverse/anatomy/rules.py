@@ -1,7 +1,11 @@
-"""The "anatomy" space kind: a shared, dissectable body built from a study.
+"""The rules of the "anatomy" space kind: a shared, dissectable body built from a study.
+
+Pure: the only outside thing they read is the study catalogue handed to :func:`anatomy_rules`
+(for ``anatomy.load_study``), so they can be unit-tested without a server.
 
 Kind state (``state["kind"]``)::
 
+    library   study id -> {title}: the studies this space may show (imported into it)
     study     None or {id, title, modality, credit, has_volume, structures: [{label, name,
               color, volume_ml, area_mm2?, triangles, centroid_gltf?}]}
     visible   str(label) -> bool        (absent = visible)
@@ -15,19 +19,25 @@ Kind state (``state["kind"]``)::
 
 The study itself (meshes, slices) lives in the study library on disk; ``anatomy.load_study``
 reads its structure table once, into the event, so replaying the log needs no disk access.
+
+A study belongs to the spaces it was imported into: the import (run by the kind's plug-in)
+issues ``anatomy.add_study``, a command only the server may issue, and ``anatomy.load_study``
+refuses any study not in the space's library. Until the instructor reveals a quiz question,
+students see that others answered, not what they answered.
 """
 
 from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from medverse.auth.roles import INSTRUCTOR, at_least
 from medverse.errors import Conflict, Forbidden, InvalidInput, NotFound
-from medverse.spaces.kinds import Actor, Command, EventSpec, SpaceKind, State, register
+from medverse.spaces.kinds import Actor, Command, EventSpec, SpaceKind, State, Viewer
 
 PLANES = ("axial", "coronal", "sagittal")
 PRESETS = ("soft_tissue", "bone", "lung", "brain")
@@ -43,17 +53,9 @@ class StudyCatalogue(Protocol):
     def summary(self, study_id: str) -> dict[str, Any]: ...
 
 
-_catalogue: StudyCatalogue | None = None
-
-
-def use_catalogue(catalogue: StudyCatalogue | None) -> None:
-    """The app sets the study library that ``anatomy.load_study`` reads from."""
-    global _catalogue
-    _catalogue = catalogue
-
-
 def initial() -> State:
     return {
+        "library": {},
         "study": None,
         "visible": {},
         "opacity": {},
@@ -71,8 +73,16 @@ class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+StudyId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
 class LoadStudy(_Args):
-    study_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    study_id: StudyId
+
+
+class AddStudy(_Args):
+    study_id: StudyId
+    title: str = Field(min_length=1, max_length=200)
 
 
 class Empty(_Args):
@@ -164,10 +174,19 @@ def _can_answer(state: State, actor: Actor) -> str | None:
 
 
 # --- handlers ------------------------------------------------------------------------------
-def _load(state: State, args: LoadStudy, actor: Actor) -> list[EventSpec]:
-    if _catalogue is None:
-        raise NotFound("this server has no study library")
-    return [("anatomy.study_loaded", {"study": _catalogue.summary(args.study_id)})]
+def _add(state: State, args: AddStudy, actor: Actor) -> list[EventSpec]:
+    return [("anatomy.study_added", {"id": args.study_id, "title": args.title})]
+
+
+def _loader(catalogue: StudyCatalogue | None) -> Callable[[State, LoadStudy, Actor], list[EventSpec]]:
+    def load(state: State, args: LoadStudy, actor: Actor) -> list[EventSpec]:
+        if args.study_id not in _kind(state)["library"]:
+            raise NotFound(f"no study {args.study_id!r} in this space's library (import it here first)")
+        if catalogue is None:
+            raise NotFound("this server has no study library")
+        return [("anatomy.study_loaded", {"study": catalogue.summary(args.study_id)})]
+
+    return load
 
 
 def _unload(state: State, args: Empty, actor: Actor) -> list[EventSpec]:
@@ -251,6 +270,8 @@ def _quiz_answer(state: State, args: QuizAnswer, actor: Actor) -> list[EventSpec
     quiz = _kind(state)["quiz"]
     if quiz is None or quiz["revealed"]:
         raise Conflict("there is no open quiz question")
+    if str(actor.user_id) in quiz["answers"]:
+        raise Conflict("you have answered this question already")
     chosen = _structure(state, args.label)
     return [("anatomy.quiz_answered", {"round": quiz["round"], "user_id": actor.user_id,
                                        "display_name": actor.display_name, "label": args.label,
@@ -261,7 +282,9 @@ def _quiz_reveal(state: State, args: Empty, actor: Actor) -> list[EventSpec]:
     quiz = _kind(state)["quiz"]
     if quiz is None:
         raise Conflict("there is no quiz question to reveal")
-    return [("anatomy.quiz_revealed", {"round": quiz["round"]})]
+    if quiz["revealed"]:
+        raise Conflict("the answer is revealed already")
+    return [("anatomy.quiz_revealed", {"round": quiz["round"], "answers": quiz["answers"]})]
 
 
 def _quiz_end(state: State, args: Empty, actor: Actor) -> list[EventSpec]:
@@ -271,16 +294,25 @@ def _quiz_end(state: State, args: Empty, actor: Actor) -> list[EventSpec]:
 
 
 # --- appliers ------------------------------------------------------------------------------
+def _a_added(state: State, d: dict[str, Any]) -> None:
+    _kind(state).setdefault("library", {})[d["id"]] = {"title": d["title"]}
+
+
 def _a_loaded(state: State, d: dict[str, Any]) -> None:
     k = _kind(state)
     fresh = initial()
     fresh["follow"] = k["follow"]
-    fresh["study"] = d["study"]
+    fresh["library"] = k.get("library", {})
+    study = d["study"]
+    # logs written before libraries existed: a study that was loaded belongs to the space
+    fresh["library"].setdefault(study["id"], {"title": study.get("title") or study["id"]})
+    fresh["study"] = study
     state["kind"] = fresh
 
 
 def _a_unloaded(state: State, d: dict[str, Any]) -> None:
-    state["kind"] = {**initial(), "follow": _kind(state)["follow"]}
+    k = _kind(state)
+    state["kind"] = {**initial(), "follow": k["follow"], "library": k.get("library", {})}
 
 
 def _a_visible(state: State, d: dict[str, Any]) -> None:
@@ -332,60 +364,95 @@ def _a_quiz_started(state: State, d: dict[str, Any]) -> None:
 
 def _a_quiz_answered(state: State, d: dict[str, Any]) -> None:
     quiz = _kind(state)["quiz"]
+    if "label" not in d:  # as a student sees another's answer before the reveal
+        quiz["answers"][str(d["user_id"])] = {"display_name": d["display_name"], "hidden": True}
+        return
     quiz["answers"][str(d["user_id"])] = {"label": d["label"], "name": d["name"],
                                           "correct": d["correct"], "display_name": d["display_name"]}
 
 
 def _a_quiz_revealed(state: State, d: dict[str, Any]) -> None:
-    _kind(state)["quiz"]["revealed"] = True
+    quiz = _kind(state)["quiz"]
+    quiz["revealed"] = True
+    if "answers" in d:
+        quiz["answers"] = d["answers"]
+
+
+# --- what each viewer sees ------------------------------------------------------------------
+def _hidden_answer(answer: dict[str, Any]) -> dict[str, Any]:
+    return {"display_name": answer["display_name"], "hidden": True}
+
+
+def _view_state(kind: State, viewer: Viewer) -> State:
+    """Students and observers see others' answers to an open question as answered, not what."""
+    quiz = kind.get("quiz")
+    if viewer.is_instructor or quiz is None or quiz["revealed"]:
+        return kind
+    mine = str(viewer.user_id)
+    answers = {uid: (a if uid == mine else _hidden_answer(a)) for uid, a in quiz["answers"].items()}
+    return {**kind, "quiz": {**quiz, "answers": answers}}
+
+
+def _view_event(name: str, data: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    if name != "anatomy.quiz_answered" or viewer.is_instructor or data["user_id"] == viewer.user_id:
+        return data
+    return {"round": data["round"], "user_id": data["user_id"], "display_name": data["display_name"]}
 
 
 def _a_quiz_ended(state: State, d: dict[str, Any]) -> None:
     _kind(state)["quiz"] = None
 
 
-ANATOMY = SpaceKind(
-    name="anatomy",
-    title="Anatomy lab",
-    description="A virtual cadaver from a real CT or MRI: dissect it together with clip planes, "
-                "layers, slices, labels, measurements and quizzes.",
-    initial=initial,
-)
-for cmd in (
-    Command("anatomy.load_study", LoadStudy, INSTRUCTOR, _load, "show a study from the library"),
-    Command("anatomy.unload_study", Empty, INSTRUCTOR, _unload, "clear the body"),
-    Command("anatomy.set_visible", SetVisible, INSTRUCTOR, _visible, "show or hide a structure"),
-    Command("anatomy.set_opacity", SetOpacity, INSTRUCTOR, _opacity, "a structure's opacity"),
-    Command("anatomy.show_all", ShowAll, INSTRUCTOR, _show_all, "every structure visible and opaque"),
-    Command("anatomy.set_clip", SetClip, INSTRUCTOR, _clip, "set one of three clip planes"),
-    Command("anatomy.highlight", Highlight, INSTRUCTOR, _highlight, "share a selection"),
-    Command("anatomy.measure", Measure, _can_measure, _measure, "a distance measurement"),
-    Command("anatomy.delete_measure", DeleteMeasure, _can_measure, _delete_measure, "delete a measurement"),
-    Command("anatomy.set_slice", SetSlice, INSTRUCTOR, _slice, "show a slice plane"),
-    Command("anatomy.set_preset", SetPreset, INSTRUCTOR, _preset, "window/level preset of the slices"),
-    Command("anatomy.follow", Follow, INSTRUCTOR, _follow, "students' cameras follow mine"),
-    Command("anatomy.quiz_start", QuizStart, INSTRUCTOR, _quiz_start, "ask: find this structure"),
-    Command("anatomy.quiz_answer", QuizAnswer, _can_answer, _quiz_answer, "answer the open question"),
-    Command("anatomy.quiz_reveal", Empty, INSTRUCTOR, _quiz_reveal, "reveal the answer"),
-    Command("anatomy.quiz_end", Empty, INSTRUCTOR, _quiz_end, "close the quiz"),
-):
-    ANATOMY.command(cmd)
-ANATOMY.appliers.update({
-    "anatomy.study_loaded": _a_loaded,
-    "anatomy.study_unloaded": _a_unloaded,
-    "anatomy.visibility_set": _a_visible,
-    "anatomy.opacity_set": _a_opacity,
-    "anatomy.all_shown": _a_all_shown,
-    "anatomy.clip_set": _a_clip,
-    "anatomy.highlighted": _a_highlight,
-    "anatomy.measured": _a_measured,
-    "anatomy.measure_deleted": _a_measure_deleted,
-    "anatomy.slice_set": _a_slice,
-    "anatomy.preset_set": _a_preset,
-    "anatomy.follow_set": _a_follow,
-    "anatomy.quiz_started": _a_quiz_started,
-    "anatomy.quiz_answered": _a_quiz_answered,
-    "anatomy.quiz_revealed": _a_quiz_revealed,
-    "anatomy.quiz_ended": _a_quiz_ended,
-})
-register(ANATOMY)
+def anatomy_rules(catalogue: StudyCatalogue | None = None) -> SpaceKind:
+    """The anatomy kind's rules; ``catalogue`` answers ``anatomy.load_study`` (None: the rules
+    alone, e.g. for the protocol contract, where loading a study is refused)."""
+    kind = SpaceKind(
+        name="anatomy",
+        title="Anatomy lab",
+        description="A virtual cadaver from a real CT or MRI: dissect it together with clip planes, "
+                    "layers, slices, labels, measurements and quizzes.",
+        initial=initial,
+        view_state=_view_state,
+        view_event=_view_event,
+    )
+    for cmd in (
+        Command("anatomy.add_study", AddStudy, INSTRUCTOR, _add, "a study imported here joins the library",
+                internal=True),
+        Command("anatomy.load_study", LoadStudy, INSTRUCTOR, _loader(catalogue), "show a study from the library"),
+        Command("anatomy.unload_study", Empty, INSTRUCTOR, _unload, "clear the body"),
+        Command("anatomy.set_visible", SetVisible, INSTRUCTOR, _visible, "show or hide a structure"),
+        Command("anatomy.set_opacity", SetOpacity, INSTRUCTOR, _opacity, "a structure's opacity"),
+        Command("anatomy.show_all", ShowAll, INSTRUCTOR, _show_all, "every structure visible and opaque"),
+        Command("anatomy.set_clip", SetClip, INSTRUCTOR, _clip, "set one of three clip planes"),
+        Command("anatomy.highlight", Highlight, INSTRUCTOR, _highlight, "share a selection"),
+        Command("anatomy.measure", Measure, _can_measure, _measure, "a distance measurement"),
+        Command("anatomy.delete_measure", DeleteMeasure, _can_measure, _delete_measure, "delete a measurement"),
+        Command("anatomy.set_slice", SetSlice, INSTRUCTOR, _slice, "show a slice plane"),
+        Command("anatomy.set_preset", SetPreset, INSTRUCTOR, _preset, "window/level preset of the slices"),
+        Command("anatomy.follow", Follow, INSTRUCTOR, _follow, "students' cameras follow mine"),
+        Command("anatomy.quiz_start", QuizStart, INSTRUCTOR, _quiz_start, "ask: find this structure"),
+        Command("anatomy.quiz_answer", QuizAnswer, _can_answer, _quiz_answer, "answer the open question (once)"),
+        Command("anatomy.quiz_reveal", Empty, INSTRUCTOR, _quiz_reveal, "reveal the answer and everyone's answers"),
+        Command("anatomy.quiz_end", Empty, INSTRUCTOR, _quiz_end, "close the quiz"),
+    ):
+        kind.command(cmd)
+    kind.appliers.update({
+        "anatomy.study_added": _a_added,
+        "anatomy.study_loaded": _a_loaded,
+        "anatomy.study_unloaded": _a_unloaded,
+        "anatomy.visibility_set": _a_visible,
+        "anatomy.opacity_set": _a_opacity,
+        "anatomy.all_shown": _a_all_shown,
+        "anatomy.clip_set": _a_clip,
+        "anatomy.highlighted": _a_highlight,
+        "anatomy.measured": _a_measured,
+        "anatomy.measure_deleted": _a_measure_deleted,
+        "anatomy.slice_set": _a_slice,
+        "anatomy.preset_set": _a_preset,
+        "anatomy.follow_set": _a_follow,
+        "anatomy.quiz_started": _a_quiz_started,
+        "anatomy.quiz_answered": _a_quiz_answered,
+        "anatomy.quiz_revealed": _a_quiz_revealed,
+        "anatomy.quiz_ended": _a_quiz_ended,
+    })
+    return kind
