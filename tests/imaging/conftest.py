@@ -143,9 +143,11 @@ def make_slice(pixels: np.ndarray, ipp: np.ndarray, iop: np.ndarray, spacing: tu
 
 def write_series(folder: Path, hu: np.ndarray, affine: np.ndarray, *, syntax: str = "explicit",
                  series_uid: str | None = None, skip: tuple[int, ...] = (),
-                 positions: list[np.ndarray] | None = None, prefix: str = "IM") -> list[Path]:
+                 positions: list[np.ndarray] | None = None, prefix: str = "IM",
+                 extra: dict[str, Any] | None = None) -> list[Path]:
     """Write ``hu`` (shape (I, J, K), HU) as one DICOM file per k, placed by ``affine``
-    (voxel -> LPS; its first two columns must be orthogonal). Returns the files written."""
+    (voxel -> LPS; its first two columns must be orthogonal). ``extra`` sets more attributes
+    (keyword -> value) on every file. Returns the files written."""
     folder.mkdir(parents=True, exist_ok=True)
     uid = series_uid or generate_uid()
     row_dir = affine[:3, 0] / np.linalg.norm(affine[:3, 0])
@@ -160,6 +162,8 @@ def write_series(folder: Path, hu: np.ndarray, affine: np.ndarray, *, syntax: st
         stored = np.clip(np.rint(hu[:, :, k].T + 1024), 0, 65535)
         ds = make_slice(stored, ipp, np.concatenate([row_dir, col_dir]), spacing,
                         series_uid=uid, syntax=syntax, instance=int(k) + 1)
+        for keyword, value in (extra or {}).items():
+            setattr(ds, keyword, value)
         p = folder / f"{prefix}{n:04d}.dcm"
         ds.save_as(p, enforce_file_format=True)
         out.append(p)
@@ -193,3 +197,91 @@ def dicom_dataset_bytes(ds: Any) -> bytes:
     buf = io.BytesIO()
     ds.save_as(buf, enforce_file_format=True)
     return buf.getvalue()
+
+
+# -- planted patient data: what must never leave the importer ----------------------------------
+PHI_UID = "1.2.826.0.1.3680043.99.4711"
+#: attributes planted with identifying values; every one is removed, emptied, replaced or (for
+#: Manufacturer and BodyPartExamined) refused by the allow-list's checks
+PHI_ATTRIBUTES: dict[str, Any] = {
+    "PatientName": "DOE^JANE",
+    "PatientID": "MRN-JD-4711",
+    "OtherPatientNames": "JANE^DOE^ALIAS",
+    "PatientAddress": "1 Jane Doe Street",
+    "PatientBirthDate": "19610704",
+    "AdditionalPatientHistory": "DOE^JANE fell at home",
+    "ContrastBolusAgent": "OMNIPAQUE 350 for DOE^JANE",
+    "SeriesDescription": "DOE^JANE chest",
+    "StudyDescription": "Jane Doe research scan",
+    "StudyComments": "call JANEDOE's daughter",
+    "InstitutionName": "St Jane Doe Hospital",
+    "ReferringPhysicianName": "HOUSE^GREGORY",
+    "PerformingPhysicianName": "WILSON^JAMES",
+    "OperatorsName": "CUDDY^LISA",
+    "ProtocolName": "JANEDOE protocol",
+    "ImageComments": "patient DOE^JANE",
+    "RequestedProcedureDescription": "JANEDOE request",
+    "AccessionNumber": "ACC-JANEDOE",
+    "StudyID": "JDSTUDY",
+    "StationName": "JANEDOE-CT1",
+    "Manufacturer": "DOE^JANE",
+    "BodyPartExamined": "JANEDOE",
+    "StudyInstanceUID": PHI_UID + ".1",
+    "FrameOfReferenceUID": PHI_UID + ".2",
+    "StudyDate": "20240501",
+    "DateOfLastCalibration": "20240430",
+}
+#: case-insensitive needles: none may appear in a study folder or an error message
+PHI_MARKERS = ("DOE^JANE", "JANE^DOE", "JANE DOE", "JANEDOE", "JANE_DOE", "DOE_JANE", "MRN-JD",
+               "HOUSE^GREGORY", "WILSON^JAMES", "CUDDY", "OMNIPAQUE", "JDSTUDY", PHI_UID,
+               "19610704", "20240501", "20240430", "private secret", "General Hospital",
+               "MRN-12345")
+
+
+def write_phi_series(folder: Path, *, n_slices: int = 10, **options: Any) -> list[Path]:
+    """A small CT series (a soft-tissue ball with a bone core, 3 mm voxels) in a folder and
+    files named after the patient, with patient data planted in its attributes, a private
+    tag, and a nested sequence holding a person's name and a date."""
+    affine = np.diag([3.0, 3.0, 3.0, 1.0])
+    affine[:3, 3] = [-48.0, -48.0, -15.0]
+    hu = sphere_phantom((32, 32, n_slices), affine,
+                        [(np.array([0.0, 0.0, 0.0]), 40.0, 40.0),
+                         (np.array([0.0, 0.0, 0.0]), 12.0, 700.0)])
+    item = Dataset()
+    item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = "T-D4000", "SRT", "Abdomen"
+    item.ReviewerName = "DOE^JANE"
+    item.DateOfLastCalibration = "19610704"
+    extra = {**PHI_ATTRIBUTES, "AnatomicRegionSequence": [item], **options.pop("extra", {})}
+    return write_series(folder, hu, affine, series_uid=PHI_UID, prefix="DOE^JANE_",
+                        extra=extra, **options)
+
+
+def _unpacked(path: Path) -> bytes:
+    data = path.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        import gzip
+
+        data = gzip.decompress(data)
+    return data
+
+
+def phi_leaks(folder: Path, *also: str) -> list[tuple[str, str]]:
+    """(file, marker) for every marker (and every string of ``also``, e.g. server paths) found in
+    any file of ``folder`` (gzip members unpacked, GLB JSON included) or in a file's name."""
+    needles = [m.lower().encode() for m in (*PHI_MARKERS, *also)]
+    found = []
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix().lower().encode()
+        hay = name + b"\n" + (_unpacked(path).lower() if path.is_file() else b"")
+        found += [(path.name, n.decode()) for n in needles if n in hay]
+    return found
+
+
+def message_leaks(message: str, *also: str) -> list[str]:
+    """Markers, absolute paths and ``also`` strings found in an error message."""
+    import re
+
+    low = message.lower()
+    found = [m for m in (*PHI_MARKERS, *also) if m.lower() in low]
+    found += re.findall(r"(?<![\w.])/(?:tmp|home|root|var|data|work|srv)\b\S*", message)
+    return found

@@ -45,6 +45,7 @@ def test_info_on_mixed_series_lists_them_and_fails(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["imaging", "info", str(tmp_path)])
     assert result.exit_code == 1
     assert "mixed-series" in result.output and "[1]" in result.output
+    assert "synthetic" not in result.output  # the series description is never shown
 
 
 def test_import_then_slice_a_study(tmp_path: Path) -> None:
@@ -100,3 +101,20 @@ def test_ctrl_c_cancels_an_import_and_leaves_nothing(tmp_path: Path) -> None:
     assert proc.returncode == 130, (proc.returncode, out, err)
     assert b"nothing was written" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_import_takes_a_title_and_allows_burned_in_text_only_when_asked(tmp_path: Path) -> None:
+    from tests.imaging.conftest import write_phi_series
+
+    write_phi_series(tmp_path / "DOE^JANE", extra={"BurnedInAnnotation": "YES"})
+    args = ["imaging", "import", str(tmp_path / "DOE^JANE"), "--quiet", "--budget", "20000",
+            "--working-mm", "3"]
+    refused = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "a")])
+    assert refused.exit_code == 1 and "[burned-in-annotation]" in refused.output
+    assert "--allow-burned-in" in refused.output and not (tmp_path / "a").exists()
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "b"), "--allow-burned-in",
+                                       "--title", "Teaching case 4"])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "b" / "study.json").read_text())
+    assert manifest["title"] == "Teaching case 4"
+    assert json.loads((tmp_path / "b" / "deid.json").read_text())["burned_in_allowed"] is True

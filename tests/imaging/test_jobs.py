@@ -118,12 +118,16 @@ def test_import_with_label_map_and_kept_originals(tmp_path: Path) -> None:
                             label_map=sample_path("ct_abdomen_20slices_seg_totalseg_v2"),
                             label_names=sample_path("labels_totalseg_v2"), keep_originals=True,
                             triangle_budget=60_000)
-    assert manifest["originals_kept"] == 20
+    assert manifest["originals_kept"] == 20 and manifest["originals_deidentified"] is True
+    assert sorted(p.name for p in (out / "originals").iterdir()) == [
+        f"original-{n:04d}.dcm" for n in range(1, 21)]
     names = {r["name"] for r in json.loads((out / "structures.json").read_text())}
     assert {"liver", "aorta"} <= names
     deid = json.loads((out / "deid.json").read_text())
     assert "InstitutionAddress" in deid["removed"] and deid["values_recorded"] is False
     assert "Petersgraben" not in (out / "study.json").read_text()
+    assert all(b"Petersgraben" not in p.read_bytes() for p in (out / "originals").iterdir())
+    assert manifest["labels"]["source"] == "nifti"  # not the label map's file name
 
 
 def test_job_lifecycle_start_twice_and_internal_errors() -> None:
@@ -146,3 +150,27 @@ def test_study_folder_serves_the_scene_and_slices(tmp_path: Path) -> None:
     img = study.render_slice("sagittal", preset="bone", overlay=True)
     assert img.pixels.ndim == 3 and study.volume() is study.volume()
     assert study.labels() is not None and study.labels().structures[1].envelope  # type: ignore[union-attr]
+
+
+# -- the study's title ----------------------------------------------------------------------------
+def test_the_title_is_the_importers_and_never_a_file_name(tmp_path: Path) -> None:
+    from tests.imaging.conftest import write_phi_series
+
+    source = write_phi_series(tmp_path / "DOE^JANE", extra={"BodyPartExamined": "ABDOMEN"})[0].parent
+    given = import_study(source, tmp_path / "a", title="  Teaching case:\n liver\tlesion ",
+                         triangle_budget=20_000, working_mm=3.0)
+    assert given["title"] == "Teaching case: liver lesion"
+    default = import_study(source, tmp_path / "b", triangle_budget=20_000, working_mm=3.0)
+    assert default["title"] == "Uploaded CT study (abdomen)"
+    assert json.loads((tmp_path / "b" / "study.json").read_text())["title"] == default["title"]
+    blank = import_study(source, tmp_path / "c", title=" \x00 ", triangle_budget=20_000,
+                         working_mm=3.0)
+    assert blank["title"] == "Uploaded CT study (abdomen)"
+
+
+def test_study_title_defaults() -> None:
+    from medverse.imaging.jobs import study_title
+
+    assert study_title(None, "MR") == "Uploaded MR study"
+    assert study_title(None, "OT") == "Uploaded imaging study"
+    assert study_title("x" * 300, "CT") == "x" * 120

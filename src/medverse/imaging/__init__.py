@@ -17,6 +17,7 @@ from typing import Any
 # name -> (module, attribute): imported on first use (PEP 562), so that importing the package -
 # as ``medverse --help`` does through the CLI - stays cheap and needs no optional dependency.
 _EXPORTS: dict[str, tuple[str, str]] = {
+    'BurnedInAnnotation': ('medverse.imaging.errors', 'BurnedInAnnotation'),
     'Cancelled': ('medverse.imaging.errors', 'Cancelled'),
     'DeidRecord': ('medverse.imaging.deid', 'DeidRecord'),
     'ImagingError': ('medverse.imaging.errors', 'ImagingError'),
@@ -30,6 +31,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     'Mesh': ('medverse.imaging.mesh', 'Mesh'),
     'MissingSlices': ('medverse.imaging.errors', 'MissingSlices'),
     'MixedSeries': ('medverse.imaging.errors', 'MixedSeries'),
+    'NiftiLimits': ('medverse.imaging.io', 'NiftiLimits'),
     'NotDicom': ('medverse.imaging.errors', 'NotDicom'),
     'PRESETS': ('medverse.imaging.slices', 'PRESETS'),
     'REFERENCE_CREDIT': ('medverse.imaging.atlas', 'CREDIT'),
@@ -90,6 +92,7 @@ __all__ = [
     "PRESETS",
     "REFERENCE_CREDIT",
     "STUDY_FILES",
+    "BurnedInAnnotation",
     "Cancelled",
     "DeidRecord",
     "ImagingError",
@@ -102,6 +105,7 @@ __all__ = [
     "Mesh",
     "MissingSlices",
     "MixedSeries",
+    "NiftiLimits",
     "NotDicom",
     "Scene",
     "SeriesInfo",

@@ -78,7 +78,8 @@ def load_reference_body(folder: str | Path | None = None, *, triangle_budget: in
         folder = samples.path(REFERENCE_SAMPLE)
     files = sorted(Path(folder).glob("*.glb"))
     if not files:
-        raise InvalidStudy(f"expected HRA .glb files in {str(folder)!r}, found none")
+        raise InvalidStudy(f"expected HRA .glb files in the reference folder "
+                           f"{Path(folder).name!r}, found none")
     parts: list[tuple[str, np.ndarray, np.ndarray]] = []
     for f in files:
         nodes = read_glb_meshes(f.read_bytes())
@@ -141,7 +142,8 @@ def write_reference_study(out_dir: str | Path, folder: str | Path | None = None,
     """
     out = Path(out_dir)
     if out.exists() and not overwrite:
-        raise InvalidStudy(f"the study folder {str(out)!r} already exists")
+        raise InvalidStudy(f"the study folder {out.name!r} already exists (overwrite=True "
+                           "replaces it)")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()

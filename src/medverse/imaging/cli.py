@@ -28,10 +28,14 @@ def imaging() -> None:
 
 @imaging.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--series", default=None, help="Series index or key, when several are present.")
+@click.option("--series", default=None, help="Series index, when several are present.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(path: Path, series: str | None, as_json: bool) -> None:
-    """Describe a scan: series found, grid, spacing, LPS bounds, quirks."""
+    """Describe a scan: series found, grid, spacing, LPS bounds, quirks.
+
+    Series are listed by index, modality, SeriesNumber, file count and size (no descriptions or
+    UIDs); a series with burned-in text is described (nothing is stored) and its quirk says so.
+    """
     from medverse.imaging.errors import InvalidStudy, MixedSeries
     from medverse.imaging.io import list_series, load_volume
 
@@ -42,7 +46,7 @@ def info(path: Path, series: str | None, as_json: bool) -> None:
                 listing = [s.to_dict() for s in list_series(path)]
             except InvalidStudy:
                 listing = []
-        volume = load_volume(path, series=series)
+        volume = load_volume(path, series=series, allow_burned_in=True)
     except MixedSeries as exc:
         if as_json:
             click.echo(json.dumps({"error": exc.code, "series": [s.to_dict() for s in exc.series]},
@@ -58,9 +62,10 @@ def info(path: Path, series: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"series": listing, "volume": desc}, indent=1, default=str))
         return
-    for i, s in enumerate(listing):
-        click.echo(f"series [{i}] {s['modality']} {s['n_files']} files {s['rows']}x{s['columns']}"
-                   f" {s['description'] or ''} key={s['key']}")
+    for s in listing:
+        number = f" series {s['series_number']}" if s["series_number"] is not None else ""
+        click.echo(f"series [{s['index']}] {s['modality']}{number} {s['n_files']} files "
+                   f"{s['rows']}x{s['columns']}")
     click.echo(f"shape      {desc['shape']} voxels, dtype {desc['dtype']}")
     click.echo(f"spacing    {desc['spacing_mm']} mm")
     click.echo(f"values     {desc['min']} .. {desc['max']}")
@@ -91,22 +96,31 @@ class _Bar:
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Study folder to create.")
-@click.option("--series", default=None, help="Series index or key, when several are present.")
+@click.option("--title", default=None,
+              help="The study's title (default: neutral, from modality and body part; never the "
+                   "file name).")
+@click.option("--series", default=None, help="Series index, when several are present.")
 @click.option("--labels", "label_map", type=click.Path(exists=True, path_type=Path),
               help="Use this label map (NIfTI or DICOM SEG) instead of the model-free segmentation.")
 @click.option("--names", "label_names", type=click.Path(exists=True, path_type=Path),
               help="Label table (TSV label<TAB>name) for --labels.")
 @click.option("--modality", type=click.Choice(["CT", "MR"], case_sensitive=False),
               help="Override the modality (NIfTI files carry none).")
-@click.option("--keep-originals", is_flag=True, help="Also keep the uploaded files.")
+@click.option("--keep-originals", is_flag=True,
+              help="Also keep the series' files in originals/ (neutral names; de-identified "
+                   "unless --no-deid).")
 @click.option("--no-deid", is_flag=True, help="Do not de-identify (only for data already cleared).")
+@click.option("--allow-burned-in", is_flag=True,
+              help="Import a series marked BurnedInAnnotation YES (text in the pixels, which "
+                   "de-identification cannot remove); refused otherwise.")
 @click.option("--budget", default=300_000, show_default=True, help="Scene triangle budget.")
 @click.option("--working-mm", default=1.5, show_default=True, help="Segmentation voxel size.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing study folder.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def import_(path: Path, out_dir: Path, series: str | None, label_map: Path | None,
-            label_names: Path | None, modality: str | None, keep_originals: bool, no_deid: bool,
-            budget: int, working_mm: float, overwrite: bool, quiet: bool) -> None:
+def import_(path: Path, out_dir: Path, title: str | None, series: str | None,
+            label_map: Path | None, label_names: Path | None, modality: str | None,
+            keep_originals: bool, no_deid: bool, allow_burned_in: bool, budget: int,
+            working_mm: float, overwrite: bool, quiet: bool) -> None:
     """Import a scan into a study folder: read, de-identify, segment, mesh, write.
 
     Ctrl-C cancels cleanly: nothing is left half-written.
@@ -114,10 +128,11 @@ def import_(path: Path, out_dir: Path, series: str | None, label_map: Path | Non
     from medverse.imaging.jobs import start_import
 
     bar = _Bar(quiet)
-    job = start_import(path, out_dir, on_update=bar, series=series, label_map=label_map,
-                       label_names=label_names, modality=modality, keep_originals=keep_originals,
-                       deid=not no_deid, triangle_budget=budget, working_mm=working_mm,
-                       overwrite=overwrite)
+    job = start_import(path, out_dir, on_update=bar, title=title, series=series,
+                       label_map=label_map, label_names=label_names, modality=modality,
+                       keep_originals=keep_originals, deid=not no_deid,
+                       allow_burned_in=allow_burned_in, triangle_budget=budget,
+                       working_mm=working_mm, overwrite=overwrite)
     try:
         while not job.wait(0.2):
             pass

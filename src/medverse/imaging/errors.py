@@ -4,13 +4,22 @@ Every error a user's upload can cause is an :class:`InvalidStudy` (a
 :class:`medverse.errors.InvalidInput`, hence a ``ValueError``); its ``code`` is the stable
 machine-readable reason the server and the CLI report. Messages say what was expected and what
 arrived.
+
+Messages reach every client of a space, so they carry no patient data and no server paths: files
+are named by their position in the upload ("file 3"), series by index, modality, number and size
+(never description or UID), and :func:`redact_paths` scrubs what a third-party library may have
+put into a message it wraps.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from medverse.errors import InvalidInput, MedverseError
 
 __all__ = [
+    "BurnedInAnnotation",
     "Cancelled",
     "ImagingError",
     "InvalidStudy",
@@ -20,7 +29,23 @@ __all__ = [
     "NotDicom",
     "UnsafeArchive",
     "UnsupportedTransferSyntax",
+    "redact_paths",
 ]
+
+# an absolute POSIX path (not a fraction such as 1/2 nor "unpacked/packed"), or a Windows one
+_ABS_PATH = re.compile(r"(?<![\w.~-])(?:/[^\s'\"<>|,;()\[\]{}]+)+|\b[A-Za-z]:\\[^\s'\"<>|,;]+")
+
+
+def redact_paths(text: str, known: Iterable[str] = ()) -> str:
+    """Return ``text`` without file system paths.
+
+    Anything that looks like an absolute path becomes ``<path>``; then the ``known`` strings (a
+    source path, its file name...) that remain become ``<file>``, longest first.
+    """
+    text = _ABS_PATH.sub("<path>", text)
+    for item in sorted({k for k in known if k and len(k) > 2}, key=len, reverse=True):
+        text = text.replace(item, "<file>")
+    return text
 
 
 class ImagingError(MedverseError):
@@ -84,6 +109,15 @@ class LabelGridMismatch(InvalidStudy):
 
     code = "label-grid-mismatch"
     title = "Label map grid does not match the image"
+
+
+class BurnedInAnnotation(InvalidStudy):
+    """The images carry text in their pixels (BurnedInAnnotation YES, or a secondary capture not
+    marked NO): header de-identification cannot remove it, so the series is refused unless the
+    importer explicitly allows it."""
+
+    code = "burned-in-annotation"
+    title = "Text burned into the images"
 
 
 class Cancelled(ImagingError):

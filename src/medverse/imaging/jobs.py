@@ -15,7 +15,13 @@ Study folder layout (``STUDY_FILES``)::
     structures.json   one row per structure (label, name, colour, volume, area, centroid...)
     scene.glb         glTF 2.0 binary, one named node per structure, glTF patient frame
     deid.json         what de-identification removed (attribute names only)
-    originals/        the uploaded files, only with ``keep_originals=True``
+    originals/        the imported series' files, only with ``keep_originals=True``: named
+                      original-0001.dcm... (never the uploaded names) and de-identified like the
+                      rest unless ``deid=False``
+
+Nothing in a study folder or in a job's error message comes from a file name, a server path or
+an identifying attribute: the title is the importer's (or a neutral default), metadata are the
+allow-listed technical facts of the de-identified series, and messages name files by position.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -35,12 +43,14 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 
 from medverse.errors import MedverseError
-from medverse.imaging.errors import Cancelled, InvalidStudy
+from medverse.imaging.errors import Cancelled, InvalidStudy, redact_paths
 from medverse.imaging.labelmap import LabelMap, read_label_map
 from medverse.imaging.volume import Volume
 
+_log = logging.getLogger("medverse.imaging")
+
 __all__ = ["STUDY_FILES", "Job", "JobContext", "JobUpdate", "Scene", "build_scene",
-           "import_study", "start_import"]
+           "import_study", "start_import", "study_title"]
 
 STUDY_FILES = ("study.json", "volume.nii.gz", "labels.nii.gz", "structures.json", "scene.glb",
                "deid.json")
@@ -166,10 +176,13 @@ class Job(Generic[T]):
                 "cancelled", str(exc), exc.code, exc)
         except MedverseError as exc:
             self.state, self.error, self.error_code, self.exception = (
-                "failed", str(exc), exc.code, exc)
+                "failed", redact_paths(str(exc)), exc.code, exc)
         except Exception as exc:  # a job reports every failure, it never dies silently
+            # the message of an unexpected error may hold paths or data: it goes to the log only
+            _log.error("job %s (%s) failed", self.id, self.name, exc_info=exc)
             self.state, self.error, self.error_code, self.exception = (
-                "failed", f"{type(exc).__name__}: {exc}", "internal", exc)
+                "failed", f"internal error ({type(exc).__name__}); the server log has the details",
+                "internal", exc)
         finally:
             self._done.set()
             self._notify()
@@ -283,36 +296,62 @@ def build_scene(volume: Volume, labels: LabelMap | None = None, *, triangle_budg
 
 
 # -- import ------------------------------------------------------------------------------
-def _copy_originals(source: Any, dest: Path) -> int:
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def study_title(title: str | None, modality: str, body_part: str = "") -> str:
+    """The study's title: the importer's ``title`` (control characters dropped, whitespace
+    collapsed, at most 120 characters) or, without one, a neutral default built from the
+    modality and body part - never a file name.
+
+    >>> study_title(None, "CT", "ABDOMEN")
+    'Uploaded CT study (abdomen)'
+    """
+    if title is not None:
+        cleaned = " ".join(_CONTROL.sub(" ", str(title)).split())[:120].strip()
+        if cleaned:
+            return cleaned
+    kind = modality if modality and modality != "OT" else "imaging"
+    part = f" ({body_part.lower()})" if body_part else ""
+    return f"Uploaded {kind} study{part}"
+
+
+def _keep_nifti_original(source: Any, dest: Path, deid: bool, limits: Any) -> int:
+    from medverse.imaging.io.nifti import NiftiLimits, deidentified_nifti_bytes
+
     dest.mkdir()
     if isinstance(source, (bytes, bytearray)):
-        (dest / "upload.bin").write_bytes(bytes(source))
-        return 1
-    items = list(source) if isinstance(source, (list, tuple)) else [source]
-    n = 0
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            shutil.copytree(p, dest / p.name, symlinks=False)
-            n += sum(1 for f in (dest / p.name).rglob("*") if f.is_file())
-        elif p.is_file():
-            shutil.copy2(p, dest / p.name)
-            n += 1
-    return n
+        raw_head = bytes(source[:2])
+    else:
+        with open(source, "rb") as fh:
+            raw_head = fh.read(2)
+    if deid:
+        data = deidentified_nifti_bytes(source, compress=True, limits=limits or NiftiLimits())
+        (dest / "original-0001.nii.gz").write_bytes(data)
+    else:
+        name = "original-0001.nii.gz" if raw_head == b"\x1f\x8b" else "original-0001.nii"
+        if isinstance(source, (bytes, bytearray)):
+            (dest / name).write_bytes(bytes(source))
+        else:
+            shutil.copyfile(Path(source), dest / name)
+    return 1
 
 
 def import_study(
     source: str | Path | bytes | Sequence[str | Path],
     out_dir: str | Path,
     *,
+    title: str | None = None,
     series: str | int | None = None,
     label_map: str | Path | bytes | None = None,
     label_names: str | Path | dict[int, str] | None = None,
     deid: bool = True,
+    allow_burned_in: bool = False,
     keep_originals: bool = False,
     triangle_budget: int = 300_000,
     working_mm: float = 1.5,
     modality: str | None = None,
+    nifti_limits: Any = None,
     overwrite: bool = False,
     context: JobContext | None = None,
 ) -> dict[str, Any]:
@@ -324,18 +363,32 @@ def import_study(
         DICOM folder/zip/files or a NIfTI file.
     out_dir : path
         The study folder to create; it must not exist unless ``overwrite``.
+    title : str, optional
+        The study's title, as the importer named it. Without one the title is neutral
+        ("Uploaded CT study (abdomen)"), built from the modality and body part: never from a
+        file name, which often is the patient's name.
     series : str or int, optional
-        Which DICOM series, when several are present.
+        Which DICOM series, when several are present: an index (see
+        :class:`~medverse.imaging.errors.MixedSeries`).
     label_map, label_names : optional
         Use these structures instead of the model-free segmentation; the label map must be on
         the image's grid (:class:`LabelGridMismatch` otherwise).
     deid : bool
-        De-identify (default). ``False`` keeps descriptive attributes in the manifest.
+        De-identify (default). ``False`` keeps the series description and UID in the manifest;
+        only for data already cleared.
+    allow_burned_in : bool
+        Import a series whose pixels carry text (``BurnedInAnnotation`` YES, or a secondary
+        capture not marked NO), refused by default; the de-identification record says so.
     keep_originals : bool
-        Also copy the uploaded files into ``originals/``.
+        Also keep the imported series' files in ``originals/`` as ``original-0001.dcm``... (or
+        ``original-0001.nii.gz``): de-identified copies unless ``deid=False``.
     triangle_budget, working_mm : see :func:`build_scene`
     modality : str, optional
         Override the modality (``CT``/``MR``), e.g. for NIfTI files which do not carry one.
+    nifti_limits : NiftiLimits, optional
+        Size limits for a NIfTI source (default :class:`~medverse.imaging.io.NiftiLimits`).
+    overwrite : bool
+        Replace an existing study folder.
     context : JobContext, optional
 
     Returns
@@ -343,14 +396,18 @@ def import_study(
     dict
         The manifest written to ``study.json``.
     """
-    from medverse.imaging.io import load_volume
+    from medverse.imaging.io import is_nifti_source, load_volume
     from medverse.imaging.io.nifti import nifti_bytes
 
     ctx = context or JobContext()
     ctx.plan({"read": 0.2, "segment": 0.3, "mesh": 0.35, "encode": 0.02, "write": 0.13})
     out = Path(out_dir)
+    known_paths = [str(out), str(out.parent)]
+    if isinstance(source, (str, Path)):
+        known_paths += [str(Path(source)), str(Path(source).parent)]
     if out.exists() and not overwrite:
-        raise InvalidStudy(f"the study folder {str(out)!r} already exists")
+        raise InvalidStudy(f"the study folder {out.name!r} already exists (overwrite=True "
+                           "replaces it)")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -358,7 +415,17 @@ def import_study(
     try:
         ctx.stage("read")
         t0 = time.perf_counter()
-        volume = load_volume(source, series=series, deid=deid, progress=ctx.progress)
+        nifti = is_nifti_source(source)
+        options: dict[str, Any] = {"series": series, "deid": deid,
+                                   "allow_burned_in": allow_burned_in,
+                                   "nifti_limits": nifti_limits}
+        if keep_originals and not nifti:
+            options["originals"] = tmp / "originals"
+        volume = load_volume(source, progress=ctx.progress, **options)
+        originals = 0
+        if keep_originals:
+            originals = (_keep_nifti_original(source, tmp / "originals", deid, nifti_limits)
+                         if nifti else sum(1 for _ in (tmp / "originals").glob("original-*")))
         if modality:
             volume.metadata["modality"] = modality.upper()
         elif volume.modality == "OT":  # NIfTI carries no modality: HU-like values mean CT
@@ -382,16 +449,17 @@ def import_study(
         (tmp / "deid.json").write_text(json.dumps(
             deid_record if deid_record is not None else
             {"applied": deid, "note": "NIfTI input carries no DICOM attributes; header "
-                                      "description dropped" if deid else "not de-identified"},
+                                      "text and extensions dropped" if deid else "not de-identified"},
             indent=1))
-        originals = _copy_originals(source, tmp / "originals") if keep_originals else 0
         manifest = {
             "id": out.name,
             "kind": "scan",
+            "title": study_title(title, volume.modality, str(volume.metadata.get("body_part", ""))),
             "modality": volume.modality,
             "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "deidentified": bool(deid),
             "originals_kept": originals,
+            "originals_deidentified": bool(originals) and bool(deid),
             "volume": {k: v for k, v in volume.describe().items() if k != "metadata"},
             "metadata": volume.metadata,
             "coordinates": {
@@ -421,6 +489,13 @@ def import_study(
         else:
             os.replace(tmp, out)
         return manifest
+    except MedverseError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        # messages reach every client: no server paths, not even from a wrapped library error
+        if exc.args and isinstance(exc.args[0], str):
+            known = [k for k in [*known_paths, str(tmp)] if "/" in k or os.sep in k]
+            exc.args = (redact_paths(exc.args[0], known), *exc.args[1:])
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

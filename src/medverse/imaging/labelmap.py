@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from medverse.errors import optional_import
 from medverse.imaging.colors import RGBA, color_for
-from medverse.imaging.errors import InvalidStudy, LabelGridMismatch
+from medverse.imaging.errors import InvalidStudy, LabelGridMismatch, redact_paths
 from medverse.imaging.volume import Volume
 
 __all__ = [
@@ -67,7 +68,8 @@ class LabelMap:
         Voxel index -> patient LPS mm.
     structures : dict of int -> StructureInfo
     source : str
-        Where the labels came from (``segment_ct``, a file name...).
+        Where the labels came from (``segment_ct``, ``nifti``, ``dicom-seg``...; never a file
+        name).
     """
 
     array: np.ndarray
@@ -132,10 +134,18 @@ def read_label_table(source: str | Path | dict[int, str] | None) -> dict[int, st
     return table
 
 
+# a structure name: plain text of at most 64 characters without person-name separators (^, =)
+_STRUCTURE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._+\-/(),:'&]{0,63}")
+
+
 def _structures(labels: list[int], names: dict[int, str]) -> dict[int, StructureInfo]:
+    """Structures for ``labels``; a name that is not plain anatomical text (a DICOM SEG's free
+    text may hold anything) becomes ``label_<n>``."""
     out = {}
     for lab in labels:
-        name = names.get(lab, f"label_{lab}")
+        name = str(names.get(lab, "")).strip()
+        if not _STRUCTURE_NAME.fullmatch(name):
+            name = f"label_{lab}"
         out[lab] = StructureInfo(lab, name, color_for(name, lab))
     return out
 
@@ -204,7 +214,7 @@ def read_label_map(source: str | Path | bytes, names: str | Path | dict[int, str
     -------
     LabelMap
     """
-    from medverse.imaging.io.nifti import is_nifti, read_nifti
+    from medverse.imaging.io.nifti import LABEL_MAP_LIMITS, is_nifti, read_nifti
 
     if isinstance(source, (bytes, bytearray)):
         head = bytes(source[:4096])
@@ -212,7 +222,7 @@ def read_label_map(source: str | Path | bytes, names: str | Path | dict[int, str
         with open(source, "rb") as fh:
             head = fh.read(4096)
     if head[:2] == b"\x1f\x8b" or is_nifti(bytes(head)):
-        vol = read_nifti(source)
+        vol = read_nifti(source, limits=LABEL_MAP_LIMITS)
         arr = vol.array
         if arr.dtype.kind == "f":
             rounded = np.rint(arr)
@@ -226,8 +236,7 @@ def read_label_map(source: str | Path | bytes, names: str | Path | dict[int, str
             arr = align_to_grid(arr, affine, reference)
             affine = reference.affine.copy()
         table = read_label_table(names)
-        lm = LabelMap(arr, affine, {}, source=str(getattr(source, "name", "") or
-                                               (Path(source).name if not isinstance(source, bytes) else "<bytes>")))
+        lm = LabelMap(arr, affine, {}, source="nifti")  # never the file's name
         lm.structures = _structures(lm.present_labels(), table)
         return lm
     return read_dicom_seg(source, reference=reference)
@@ -245,8 +254,10 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
         ds = pydicom.dcmread(io.BytesIO(source) if isinstance(source, bytes) else str(source))
         if str(ds.get("SOPClassUID", "")) != "1.2.840.10008.5.1.4.1.1.66.4" and \
                 str(ds.get("Modality", "")) != "SEG":
+            from medverse.imaging.deid import modality_of
+
             raise InvalidStudy(f"expected a DICOM Segmentation (Modality SEG), got "
-                               f"{ds.get('Modality', 'unknown')!r}")
+                               f"{modality_of(ds)}")
         frames = ds.pixel_array
         if frames.ndim == 2:
             frames = frames[None]
@@ -265,7 +276,9 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
     except InvalidStudy:
         raise
     except Exception as exc:
-        raise InvalidStudy(f"expected a DICOM Segmentation object; it could not be read ({exc})") from exc
+        known = [] if isinstance(source, bytes) else [str(source), Path(source).name]
+        raise InvalidStudy("expected a DICOM Segmentation object; it could not be read "
+                           f"({type(exc).__name__}: {redact_paths(str(exc), known)[:300]})") from exc
     if len(per_frame) != frames.shape[0]:
         raise InvalidStudy(f"DICOM SEG declares {len(per_frame)} frames but holds {frames.shape[0]}")
     threshold = 0.5 * (255 if seg_type == "FRACTIONAL" else 1)

@@ -39,8 +39,8 @@ class StudyFolder:
         self.path = Path(path)
         manifest = self.path / "study.json"
         if not manifest.is_file() or not self.glb_path.is_file():
-            raise InvalidStudy(f"expected a study folder with study.json and scene.glb at "
-                               f"{str(self.path)!r}")
+            raise InvalidStudy(f"expected a study folder with study.json and scene.glb "
+                               f"(study {self.path.name!r})")
         self.manifest: dict[str, Any] = json.loads(manifest.read_text())
         table = self.path / "structures.json"
         self.structures: list[dict[str, Any]] = json.loads(table.read_text()) if table.is_file() else []
@@ -60,13 +60,14 @@ class StudyFolder:
 
     def volume(self) -> Volume:
         """The de-identified image (loaded once, then cached)."""
-        from medverse.imaging.io.nifti import read_nifti
+        from medverse.imaging.io.nifti import LABEL_MAP_LIMITS, read_nifti
 
         with self._lock:
             if self._volume is None:
                 if not self.has_volume:
                     raise InvalidStudy(f"study {self.path.name!r} has no image volume (mesh only)")
-                v = read_nifti(self.path / "volume.nii.gz")
+                # written by import_study: bounded in size, not by compression ratio
+                v = read_nifti(self.path / "volume.nii.gz", limits=LABEL_MAP_LIMITS)
                 v.metadata["modality"] = self.manifest.get("modality", "OT")
                 self._volume = v
             return self._volume
@@ -74,12 +75,12 @@ class StudyFolder:
     def labels(self) -> LabelMap | None:
         """The label map the meshes were made from, with its table (cached), or None."""
         from medverse.imaging.colors import RGBA
-        from medverse.imaging.io.nifti import read_nifti
+        from medverse.imaging.io.nifti import LABEL_MAP_LIMITS, read_nifti
         from medverse.imaging.labelmap import StructureInfo
 
         with self._lock:
             if self._labels is None and (self.path / "labels.nii.gz").is_file():
-                v = read_nifti(self.path / "labels.nii.gz")
+                v = read_nifti(self.path / "labels.nii.gz", limits=LABEL_MAP_LIMITS)
                 table = self.manifest.get("labels", {}).get("table", [])
                 structures = {}
                 for row in table:

@@ -19,7 +19,12 @@ import numpy as np
 
 from medverse.imaging.errors import InvalidStudy
 
-__all__ = ["LPS_TO_RAS", "Volume", "downsample_factors"]
+__all__ = ["LPS_TO_RAS", "MAX_VOXELS", "Volume", "downsample_factors"]
+
+#: Most voxels a volume read from an upload may have (2**29 = 512x512x2048): 2 GiB as float32,
+#: the largest intermediate the DICOM reader builds; well within a server's memory, far above a
+#: real CT (512x512x1000 is a long whole-body scan).
+MAX_VOXELS = 2**29
 
 #: Multiply an LPS point (homogeneous) by this to get RAS, and vice versa (it is its own inverse).
 LPS_TO_RAS = np.diag([-1.0, -1.0, 1.0, 1.0])

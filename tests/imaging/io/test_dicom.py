@@ -92,15 +92,25 @@ def test_rescale_slope_and_intercept_are_applied(tmp_path: Path) -> None:
 
 
 def test_mixed_series_are_refused_with_a_listing_then_read_when_chosen(tmp_path: Path) -> None:
-    write_series(tmp_path, _ramp((8, 8, 4)), _affine(), series_uid="1.2.826.0.1.1", prefix="A")
-    write_series(tmp_path, _ramp((8, 8, 6)), _affine(), series_uid="1.2.826.0.1.2", prefix="B")
+    write_series(tmp_path, _ramp((8, 8, 4)), _affine(), series_uid="1.2.826.0.1.1", prefix="A",
+                 extra={"SeriesNumber": 3, "SeriesDescription": "AX DOE^JANE"})
+    write_series(tmp_path, _ramp((8, 8, 6)), _affine(), series_uid="1.2.826.0.1.2", prefix="B",
+                 extra={"SeriesNumber": 4})
     with pytest.raises(MixedSeries) as info:
         read_dicom(tmp_path)
-    assert "found 2" in str(info.value) and "1.2.826.0.1.2" in str(info.value)
+    message = str(info.value)
+    assert "found 2" in message
+    assert "[0] CT series 4, 6 file(s) of 8x8" in message
+    assert "[1] CT series 3, 4 file(s) of 8x8" in message
+    assert "1.2.826.0.1" not in message and "DOE" not in message and str(tmp_path) not in message
     assert [s.n_files for s in info.value.series] == [6, 4]
+    assert [s.to_dict() for s in info.value.series] == [s.to_dict() for s in list_series(tmp_path)]
+    assert "1.2.826.0.1" not in str([s.to_dict() for s in info.value.series])
     assert read_dicom(tmp_path, series=0).shape[2] == 6
-    assert read_dicom(tmp_path, series="1.2.826.0.1.1").shape[2] == 4
+    assert read_dicom(tmp_path, series="1").shape[2] == 4
+    assert read_dicom(tmp_path, series="1.2.826.0.1.1").shape[2] == 4  # a UID the caller knows
     assert [s.n_files for s in list_series(tmp_path)] == [6, 4]
+    assert [s.index for s in list_series(tmp_path)] == [0, 1]
 
 
 def test_missing_slices_are_reported(tmp_path: Path) -> None:

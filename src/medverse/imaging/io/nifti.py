@@ -2,10 +2,18 @@
 
 NIfTI stores a voxel -> RAS affine; :class:`~medverse.imaging.volume.Volume` carries voxel ->
 LPS, so both directions flip the sign of x and y.
+
+Reading is bounded like a zip upload (:class:`NiftiLimits`): the header is read first (at most
+540 bytes, decompressed through a bounded stream) and the declared size is checked - bytes,
+voxels, and for ``.nii.gz`` the expansion ratio over the file's size - before any voxel is read.
+Then exactly the declared bytes are decompressed, never more, so a gzip stream that goes on
+past them (a gzip bomb) is not unpacked. A NIfTI header's free text (``descrip``, ``aux_file``,
+``intent_name``) and its extensions are never kept.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 from pathlib import Path
@@ -14,12 +22,56 @@ from typing import Any
 import numpy as np
 
 from medverse.errors import optional_import
-from medverse.imaging.errors import InvalidStudy
-from medverse.imaging.volume import LPS_TO_RAS, Volume
+from medverse.imaging.errors import InvalidStudy, UnsafeArchive, redact_paths
+from medverse.imaging.volume import LPS_TO_RAS, MAX_VOXELS, Volume
 
-__all__ = ["is_nifti", "nifti_bytes", "read_nifti", "write_nifti"]
+__all__ = ["LABEL_MAP_LIMITS", "NiftiLimits", "deidentified_nifti_bytes", "is_nifti",
+           "nifti_bytes", "read_nifti", "write_nifti"]
 
-_MAX_NIFTI_VOXELS = 1024 * 1024 * 1024  # 1 G voxels: refuse headers that claim more
+_GZIP = b"\x1f\x8b"
+
+
+@dataclasses.dataclass(frozen=True)
+class NiftiLimits:
+    """Limits checked against a NIfTI header before any voxel is read.
+
+    Aligned with :class:`~medverse.imaging.io.dicom.ZipLimits`: a NIfTI file is one member.
+
+    Attributes
+    ----------
+    max_data_bytes : int
+        Most bytes the file may unpack to (header, extensions and all volumes): 1 GiB, a zip
+        member's limit.
+    max_voxels : int
+        Most voxels of the 3D volume read: :data:`~medverse.imaging.volume.MAX_VOXELS` (2**29,
+        2 GiB as float32).
+    max_ratio : float
+        Highest declared-size / file-size ratio of a ``.nii.gz`` above 1 MiB unpacked: 200, as
+        for zips. Real scans compress 2-10x; deflate cannot exceed about 1032x.
+    """
+
+    max_data_bytes: int = 1024**3
+    max_voxels: int = MAX_VOXELS
+    max_ratio: float = 200.0
+
+
+#: Label maps are mostly zeros and compress far better than images (the samples: 13x and 59x;
+#: whole-body maps beyond 200x), so only their size is bounded.
+LABEL_MAP_LIMITS = NiftiLimits(max_ratio=1100.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Declared:
+    version: int          # 1 or 2
+    header_size: int      # 348 or 540
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    vox_offset: int
+    data_bytes: int       # all volumes
+
+    @property
+    def file_bytes(self) -> int:
+        return self.vox_offset + self.data_bytes
 
 
 def _nib() -> Any:
@@ -29,7 +81,7 @@ def _nib() -> Any:
 def is_nifti(data: bytes) -> bool:
     """True when ``data`` (the first bytes of a file, gzip-compressed or not) look like NIfTI."""
     head = data[:352]
-    if head[:2] == b"\x1f\x8b":
+    if head[:2] == _GZIP:
         try:
             head = gzip.GzipFile(fileobj=io.BytesIO(data)).read(352)
         except (OSError, EOFError):
@@ -39,7 +91,103 @@ def is_nifti(data: bytes) -> bool:
     )
 
 
-def read_nifti(source: str | Path | bytes, *, volume_index: int = 0) -> Volume:
+def _declared(head: bytes) -> _Declared:
+    """Parse and check a header's own consistency; nothing about limits yet."""
+    nib = _nib()
+    if len(head) < 348:
+        raise InvalidStudy(f"expected a NIfTI header of 348 or 540 bytes (got {len(head)} bytes)")
+    sizes = {int.from_bytes(head[:4], "little"), int.from_bytes(head[:4], "big")}
+    if 348 in sizes:
+        header = nib.Nifti1Header(binaryblock=head[:348])
+        version, header_size = 1, 348
+    elif 540 in sizes and len(head) >= 540:
+        header = nib.Nifti2Header(binaryblock=head[:540])
+        version, header_size = 2, 540
+    else:
+        raise InvalidStudy("expected a NIfTI header (sizeof_hdr 348 or 540)")
+    shape = tuple(int(n) for n in header.get_data_shape())
+    dtype = np.dtype(header.get_data_dtype())
+    if any(n < 1 for n in shape):
+        raise InvalidStudy(f"a NIfTI image needs at least one voxel per axis (got shape {shape})")
+    voxels = 1
+    for n in shape:
+        voxels *= n  # Python ints: a hostile header cannot overflow this
+    vox_offset = int(header["vox_offset"])
+    if vox_offset < header_size:
+        raise InvalidStudy(f"the NIfTI header's vox_offset {vox_offset} lies inside the header")
+    return _Declared(version, header_size, shape, dtype, vox_offset, voxels * dtype.itemsize)
+
+
+def _check(decl: _Declared, packed_bytes: int | None, limits: NiftiLimits) -> None:
+    """Refuse a declared size beyond ``limits``; ``packed_bytes`` is the .nii.gz file's size."""
+    shape_s = "x".join(str(n) for n in decl.shape)
+    what = f"the NIfTI header declares {shape_s} {decl.dtype.name} voxels"
+    if decl.file_bytes > limits.max_data_bytes:
+        raise UnsafeArchive(f"{what}, {decl.file_bytes} bytes once unpacked (limit "
+                            f"{limits.max_data_bytes})")
+    volume_voxels = 1
+    for n in decl.shape[:3]:
+        volume_voxels *= n
+    if volume_voxels > limits.max_voxels:
+        raise UnsafeArchive(f"{what}: {volume_voxels} voxels per volume (limit "
+                            f"{limits.max_voxels})")
+    if packed_bytes is not None and decl.file_bytes > 1024**2:
+        ratio = decl.file_bytes / max(1, packed_bytes)
+        if ratio > limits.max_ratio:
+            raise UnsafeArchive(
+                f"{what}, {_size(decl.file_bytes)} once unpacked from {_size(packed_bytes)}: it "
+                f"would expand {ratio:.0f}x (limit {limits.max_ratio:.0f}x); refused as a likely "
+                "gzip bomb")
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB" if n >= 2**20 else f"{n / 1024:.1f} KiB"
+
+
+def _read_exactly(fh: Any, n: int) -> bytes:
+    """``n`` bytes from a (gzip) stream, or a refusal when it ends first."""
+    data = fh.read(n)
+    if len(data) < n:
+        raise InvalidStudy(f"the NIfTI file ends after {len(data)} bytes, before the "
+                           f"{n} bytes its header declares")
+    return data
+
+
+def _opener(source: str | Path | bytes) -> tuple[Any, int | None]:
+    """A function opening the uncompressed stream, and the compressed size (None when the file
+    is not gzip-compressed)."""
+    if isinstance(source, (bytes, bytearray)):
+        raw = bytes(source)
+        if raw[:2] == _GZIP:
+            return (lambda: gzip.GzipFile(fileobj=io.BytesIO(raw))), len(raw)
+        return (lambda: io.BytesIO(raw)), None
+    path = Path(source)
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    if magic == _GZIP:
+        return (lambda: gzip.open(path, "rb")), path.stat().st_size
+    return (lambda: open(path, "rb")), None
+
+
+def _checked(source: str | Path | bytes, limits: NiftiLimits) -> tuple[Any, _Declared]:
+    """Read the header through a bounded stream and check it against ``limits``."""
+    opener, packed = _opener(source)
+    with opener() as fh:
+        decl = _declared(fh.read(540))
+    _check(decl, packed, limits)
+    return opener, decl
+
+
+def _bounded_bytes(source: str | Path | bytes, limits: NiftiLimits) -> tuple[bytes, _Declared]:
+    """The uncompressed file (header through the last declared voxel, nothing more) after the
+    header passed ``limits``."""
+    opener, decl = _checked(source, limits)
+    with opener() as fh:
+        return _read_exactly(fh, decl.file_bytes), decl
+
+
+def read_nifti(source: str | Path | bytes, *, volume_index: int = 0,
+               limits: NiftiLimits = NiftiLimits()) -> Volume:
     """Read a NIfTI image into a :class:`Volume` (affine converted RAS -> LPS).
 
     Parameters
@@ -48,52 +196,52 @@ def read_nifti(source: str | Path | bytes, *, volume_index: int = 0) -> Volume:
         A ``.nii`` / ``.nii.gz`` file, or its content.
     volume_index : int
         For 4D images, which volume (0-based) to take.
+    limits : NiftiLimits
+        Checked against the header before any voxel is read (:class:`UnsafeArchive` beyond them).
 
     Returns
     -------
     Volume
         ``array`` shape (I, J, K) with the scaling (``scl_slope``/``scl_inter``) applied;
-        integer data stays integer when unscaled.
+        integer data stays integer when unscaled. ``metadata`` holds ``modality`` ("OT": NIfTI
+        carries none) and ``source_format`` only - no file name, no header text.
     """
     nib = _nib()
+    known: list[str] = []
+    if not isinstance(source, (bytes, bytearray)):
+        path = Path(source)
+        known = [str(path), path.name]
+        if not path.is_file():
+            raise InvalidStudy("expected a NIfTI file, but the given path does not exist")
     try:
-        if isinstance(source, (bytes, bytearray)):
-            raw = bytes(source)
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
-            img = nib.Nifti1Image.from_bytes(raw) if raw[344:348] in (b"n+1\x00", b"ni1\x00") \
-                else nib.Nifti2Image.from_bytes(raw)
-            name = "<bytes>"
-        else:
-            path = Path(source)
-            if not path.is_file():
-                raise InvalidStudy(f"expected a NIfTI file, but {str(path)!r} does not exist")
-            img = nib.load(str(path))
-            name = path.name
-        if not isinstance(img, (nib.Nifti1Image, nib.Nifti2Image)):
-            raise InvalidStudy(f"expected a NIfTI image (got {type(img).__name__})")
-        shape = img.shape
-        if int(np.prod(shape, dtype=np.int64)) > _MAX_NIFTI_VOXELS:
-            raise InvalidStudy(f"NIfTI image too large: {shape}")
-        if len(shape) == 4:
-            if not 0 <= volume_index < shape[3]:
-                raise InvalidStudy(
-                    f"volume_index must be in 0..{shape[3] - 1} for this 4D image (got {volume_index})")
-            data = np.asarray(img.dataobj[..., volume_index])
-        elif len(shape) == 3:
-            data = np.asarray(img.dataobj)
-        elif len(shape) == 5 and shape[3] == 1 and shape[4] == 1:
-            data = np.asarray(img.dataobj)[:, :, :, 0, 0]
-        else:
-            raise InvalidStudy(f"expected a 3D or 4D NIfTI image (got shape {shape})")
-        affine_ras = np.asarray(img.affine, dtype=np.float64)
-        header = img.header
-        descrip = header.get("descrip")
-        modality = "OT"
+        opener, decl = _checked(source, limits)
+        image_class = nib.Nifti1Image if decl.version == 1 else nib.Nifti2Image
+        # nibabel reads the header, then exactly the declared voxels from the (gzip) stream
+        with opener() as fh:
+            holder = nib.fileholders.FileHolder(fileobj=fh)
+            img = image_class.from_file_map({"header": holder, "image": holder})
+            shape = img.shape
+            if len(shape) == 4:
+                if not 0 <= volume_index < shape[3]:
+                    raise InvalidStudy(f"volume_index must be in 0..{shape[3] - 1} for this 4D "
+                                       f"image (got {volume_index})")
+                data = np.asarray(img.dataobj[..., volume_index])
+            elif len(shape) == 3:
+                data = np.asarray(img.dataobj)
+            elif len(shape) == 5 and shape[3] == 1 and shape[4] == 1:
+                data = np.asarray(img.dataobj)[:, :, :, 0, 0]
+            else:
+                raise InvalidStudy(f"expected a 3D or 4D NIfTI image (got shape {shape})")
+            affine_ras = np.asarray(img.affine, dtype=np.float64)
+            del img
     except InvalidStudy:
         raise
+    except MemoryError:
+        raise
     except Exception as exc:  # nibabel raises many kinds on malformed input
-        raise InvalidStudy(f"expected a NIfTI image, but it could not be read: {exc}") from exc
+        detail = redact_paths(str(exc), known)[:300]
+        raise InvalidStudy(f"expected a NIfTI image, but it could not be read "
+                           f"({type(exc).__name__}: {detail})") from exc
     if data.dtype == np.float64:
         data = data.astype(np.float32)
     if data.dtype.kind == "f" and np.all(np.isfinite(data)):
@@ -104,10 +252,42 @@ def read_nifti(source: str | Path | bytes, *, volume_index: int = 0) -> Volume:
         lo, hi = int(data.min()), int(data.max())
         if lo >= -32768 and hi <= 32767:
             data = data.astype(np.int16)  # e.g. HU stored as int32: half the memory
-    meta: dict[str, Any] = {"modality": modality, "source_format": "nifti", "source_name": name}
-    if descrip is not None:
-        meta["description"] = ""  # free text may identify the patient: dropped on purpose
+    # The header's free text (descrip, aux_file, intent_name) and extensions may identify the
+    # patient: none of it is kept, nor the file's name.
+    meta: dict[str, Any] = {"modality": "OT", "source_format": "nifti"}
     return Volume(np.ascontiguousarray(data), LPS_TO_RAS @ affine_ras, meta)
+
+
+#: (offset, length) of the free-text fields of each header version: data_type, db_name,
+#: descrip, aux_file, intent_name (NIfTI-1); descrip, aux_file, intent_name (NIfTI-2).
+_TEXT_FIELDS = {1: ((4, 10), (14, 18), (148, 80), (228, 24), (328, 16)),
+                2: ((240, 80), (320, 24), (508, 16))}
+
+
+def deidentified_nifti_bytes(source: str | Path | bytes, *, compress: bool = True,
+                             limits: NiftiLimits = NiftiLimits()) -> bytes:
+    """The file with its header's free text blanked and its extensions zeroed.
+
+    Everything else - geometry, scaling, data type and every data byte - is unchanged and stays
+    at the same offset (the extension area becomes padding, the extender flag 0).
+
+    Parameters
+    ----------
+    source : path or bytes
+        A ``.nii`` / ``.nii.gz`` file or its content, read within ``limits``.
+    compress : bool
+        gzip the result.
+
+    Returns
+    -------
+    bytes
+    """
+    raw, decl = _bounded_bytes(source, limits)
+    out = bytearray(raw)
+    for offset, length in _TEXT_FIELDS[decl.version]:
+        out[offset:offset + length] = bytes(length)
+    out[decl.header_size:decl.vox_offset] = bytes(decl.vox_offset - decl.header_size)
+    return gzip.compress(bytes(out), compresslevel=6) if compress else bytes(out)
 
 
 def nifti_bytes(volume: Volume, *, compress: bool = True) -> bytes:
