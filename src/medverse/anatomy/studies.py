@@ -168,11 +168,9 @@ class StudyLibrary:
         out = self.root / study_id
 
         def work(ctx: Any) -> dict[str, Any]:
-            try:
-                manifest = imaging.import_study(upload, out, context=ctx,
-                                                triangle_budget=self.triangle_budget)
-                name = title or f"Uploaded {manifest.get('modality') or 'imaging'} study"
-                return _titled(manifest, out, name)
+            try:  # without a title the engine names it after modality and body part
+                return imaging.import_study(upload, out, title=title, context=ctx,
+                                            triangle_budget=self.triangle_budget)
             finally:
                 shutil.rmtree(upload.parent, ignore_errors=True)
 
