@@ -19,7 +19,8 @@ from pathlib import Path
 from _server import machine  # type: ignore[import-not-found]
 from medverse.bus import LocalBus
 from medverse.config import load_settings
-from medverse.spaces import Actor, SpaceManager
+from medverse.commons import commons_plugin
+from medverse.spaces import Actor, KindSet, SpaceManager
 from medverse.spaces.metrics import Metrics
 from medverse.store import Database, StoredEvent
 
@@ -36,7 +37,7 @@ def raw_appends(db: Database, n: int) -> float:
 
 async def commands(db: Database, n: int, tmp: Path) -> tuple[float, float]:
     admin = db.create_user(f"admin{secrets.token_hex(3)}", "Admin", "x", True)
-    manager = SpaceManager(db, load_settings({}, data_dir=tmp), LocalBus(), Metrics())
+    manager = SpaceManager(db, load_settings({}, data_dir=tmp), LocalBus(), Metrics(), KindSet([commons_plugin()]))
     await manager.start()
     row = await manager.create(f"cmd-{secrets.token_hex(3)}", "commons", "bench", admin, [])
     space = await manager.load(row)

@@ -237,6 +237,9 @@ def _buggy_kind() -> SpaceKind:
         raise KeyError("a bug in an applier, after it changed the state")
 
     kind.command(Command("buggy.crash", _Text, "participant", crash))
+    long_name = "buggy." + "x" * 100  # longer than the log's event-name column: PostgreSQL refuses it
+    kind.command(Command("buggy.long", _Text, "participant", lambda s, a, ac: [(long_name, {"text": a.text})]))
+    kind.appliers[long_name] = lambda state, data: None
     kind.command(Command("buggy.half", _Text, "participant", lambda s, a, ac: [("buggy.halved", {"text": a.text})]))
     kind.appliers["buggy.halved"] = half_apply
     return kind
@@ -266,6 +269,16 @@ async def test_a_failing_command_is_refused_alone_and_its_batch_is_committed(dat
         logged = db.events_since(space.row.id, head)
         assert [e.name for e in logged] == ["chat.message"] * 4
         assert [e.seq for e in logged] == list(range(head + 1, head + 5))
+        # a value the database will not store, in the middle of a batch
+        head = space.seq
+        calls = [space.execute(me, None, "chat.send", {"text": f"u{i}"}) for i in range(3)]
+        calls.insert(1, space.execute(me, None, "buggy.long", {"text": "z"}))
+        results = await asyncio.gather(*calls, return_exceptions=True)
+        assert [m["text"] for m in space.state["chat"]][-3:] == ["u0", "u1", "u2"]
+        if db.engine.dialect.name == "postgresql":
+            assert isinstance(results[1], InvalidInput) and "could not be stored" in str(results[1])
+            assert [e.name for e in db.events_since(space.row.id, head)] == ["chat.message"] * 3
+        assert [e.seq for e in db.events_since(space.row.id, head)] == list(range(head + 1, space.seq + 1))
     finally:
         await manager.stop()
         db.close()

@@ -154,9 +154,19 @@ class CommandLog:
                     item.future.set_result(CommandResult(outcome, duplicate=True))
 
     def _commit_batch(self, batch: list[_Pending]) -> tuple[State, int, list[StoredEvent], list[Outcome]]:
-        """In a worker thread, holding the space's lock: one transaction for a batch of commands."""
+        """In a worker thread, holding the space's lock: one transaction for a batch of commands.
+
+        The fast path appends the whole batch's events with one statement. Should the database
+        refuse that (a value it will not store), the batch is done again with a savepoint per
+        command, so that only the guilty command is refused.
+        """
+        try:
+            return self._commit_once(batch, isolate=False)
+        except _StoreRefused:
+            return self._commit_once(batch, isolate=True)
+
+    def _commit_once(self, batch: list[_Pending], isolate: bool) -> tuple[State, int, list[StoredEvent], list[Outcome]]:
         base, seq = clone(self.state), self.seq
-        work = clone(base)
         with self.db.write() as conn:
             head = self.db.lock_head(conn, self.space_id)
             missed: list[StoredEvent] = []
@@ -164,12 +174,19 @@ class CommandLog:
                 missed = self.db.events_since(self.space_id, seq, conn=conn)
                 for ev in missed:
                     seq = self._apply(base, seq, ev)
-                work = clone(base)
+            work = clone(base)
             start_seq = seq
             accepted: list[StoredEvent] = []
             outcomes: list[Outcome] = []
             seen: dict[tuple[int, str], int] = {}
             now = time.time()
+
+            def rebuild() -> State:  # the copy may be half-changed: rebuild it from what was accepted
+                fresh, replay = clone(base), start_seq
+                for ev in accepted:
+                    replay = self._apply(fresh, replay, ev)
+                return fresh
+
             for item in batch:
                 uid = item.actor.user_id
                 if item.cmd_id is not None:
@@ -192,36 +209,50 @@ class CommandLog:
                     continue
                 evs = [StoredEvent(seq + i + 1, ev_name, data, uid, item.cmd_id, now)
                        for i, (ev_name, data) in enumerate(specs)]
-                savepoint = conn.begin_nested()
-                stage = "apply"
                 try:
                     for ev in evs:
                         self.kind.apply(work, ev.name, ev.data)
+                except Exception as exc:  # a bug in an applier: undo this command only
+                    log.warning("space %s: applying %s failed (%r); the others in its batch go on",
+                                self.name, item.name, exc)
+                    work = rebuild()
+                    outcomes.append(ServerError(f"{item.name} failed on the server; it was not applied"))
+                    continue
+                savepoint = conn.begin_nested() if isolate else None
+                try:
+                    for ev in evs:
                         if ev.name in core.MEMBERSHIP_EVENTS:
                             _project_membership(self.db, conn, self.space_id, ev)
                         if ev.name in core.AUDITED_EVENTS:
                             self.db.audit(ev.name, actor_id=uid, actor_name=actor.display_name, target=self.name,
                                           detail={**ev.data, "seq": ev.seq}, conn=conn)
-                    stage = "store"
-                    self.db.append_events(conn, self.space_id, evs)
-                    savepoint.commit()
+                    if savepoint is not None:
+                        self.db.append_events(conn, self.space_id, evs)
+                        savepoint.commit()
                 except Exception as exc:
+                    if savepoint is None:
+                        raise
                     savepoint.rollback()
-                    log.warning("space %s: %s failed to %s (%r); the others in its batch go on",
-                                self.name, item.name, stage, exc)
-                    work = clone(base)  # the copy may be half-changed: rebuild it from what was accepted
-                    replay = start_seq
-                    for ev in accepted:
-                        replay = self._apply(work, replay, ev)
-                    outcomes.append(ServerError(f"{item.name} failed on the server; it was not applied")
-                                    if stage == "apply" else InvalidInput(f"{item.name} could not be stored: {_why(exc)}"))
+                    log.warning("space %s: %s could not be stored (%r); the others in its batch go on",
+                                self.name, item.name, exc)
+                    work = rebuild()
+                    outcomes.append(InvalidInput(f"{item.name} could not be stored: {_why(exc)}"))
                     continue
                 seq = evs[-1].seq if evs else seq
                 accepted.extend(evs)
                 outcomes.append(evs)
                 if item.cmd_id is not None and evs:
                     seen[(uid, item.cmd_id)] = evs[-1].seq
+            if not isolate and accepted:
+                try:
+                    self.db.append_events(conn, self.space_id, accepted)
+                except Exception as exc:
+                    raise _StoreRefused() from exc
         return work, seq, missed, outcomes
+
+
+class _StoreRefused(Exception):
+    """The batch's events as a whole were refused by the database: do it again, one by one."""
 
 
 def _why(exc: Exception) -> str:
