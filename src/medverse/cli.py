@@ -205,6 +205,40 @@ def db_upgrade(data_dir: Path | None, database_url: str | None) -> None:
     click.echo("\n".join(ran) if ran else "the schema is up to date")
 
 
+@main.group()
+def protocol() -> None:
+    """The wire contract shared with the web client (names, codes, commands, events)."""
+
+
+@protocol.command("ts")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
+              help="Where to write the module (default web/src/net/contract.gen.ts of this checkout; "
+                   "'-' prints it).")
+def protocol_ts(out: Path | None) -> None:
+    """Write the contract as the TypeScript module the web client imports."""
+    from medverse.kinds import kind_rules
+    from medverse.spaces.contract import TS_PATH, build_contract, render_typescript
+
+    text = render_typescript(build_contract(kind_rules()))
+    if out is not None and str(out) == "-":
+        click.echo(text, nl=False)
+        return
+    target = out or Path(__file__).resolve().parents[2] / TS_PATH
+    if not target.parent.is_dir():
+        raise click.ClickException(f"{target.parent} is not a folder (is this a source checkout? use --out)")
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {target}")
+
+
+@protocol.command("json")
+def protocol_json() -> None:
+    """Print the contract as JSON."""
+    from medverse.kinds import kind_rules
+    from medverse.spaces.contract import build_contract, render_json
+
+    click.echo(render_json(build_contract(kind_rules())), nl=False)
+
+
 def _add_engine_groups() -> None:
     # Engines register their own command groups; each is imported only when present.
     import importlib
