@@ -67,6 +67,8 @@ def serve(data_dir: Path | None, database_url: str | None, host: str | None, por
         log_level=log_level,
         access_log=log_level == "debug",
         lifespan="on",
+        # uvicorn would believe X-Forwarded-* from 127.0.0.1; medverse trusts only settings.trusted_proxies
+        proxy_headers=False,
     )
     uvicorn.Server(config).run()
 

@@ -40,8 +40,22 @@ class Settings:
     # signing key for session cookies; empty means generated once and kept in data_dir/secret.key
     secret_key: Secret = field(default_factory=lambda: Secret(""))
     session_max_age_s: int = 12 * 3600
-    # set the Secure flag on cookies (enable behind HTTPS)
+    # set the Secure flag on cookies even when a request does not look like HTTPS (it is set
+    # anyway on requests that came over HTTPS, directly or through a trusted proxy)
     cookie_secure: bool = False
+    # reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs,
+    # comma-separated); empty: those headers are ignored
+    trusted_proxies: str = ""
+    # argon2 runs in threads of its own: how many (0: one per two CPUs, 1 to 4) and how many
+    # sign-ins may wait for one before the next is refused with 503
+    auth_hash_workers: int = 0
+    auth_hash_queue: int = 16
+    # sign-in throttle: failures allowed before backoff starts, per user name and per address;
+    # the longest backoff; and how often one failure is forgotten
+    auth_free_failures_per_name: int = 10
+    auth_free_failures_per_address: int = 20
+    auth_max_delay_s: float = 300.0
+    auth_forget_failure_s: float = 60.0
     # presence: how often the server fans out batched poses (clients send at 20 Hz)
     presence_hz: float = 40.0
     # "batch" (default) or "relay" (naive: forward every pose as it arrives; for benchmarks)
@@ -84,10 +98,15 @@ class Settings:
         path = self.data_dir / "secret.key"
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         key = secrets.token_urlsafe(48)
-        path.write_text(key)
-        path.chmod(0o600)
+        # created owner-only: no moment in which another user could read it
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it meanwhile
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as f:
+            f.write(key)
         return key
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field, field_validator
 
 from medverse.app.deps import admin_user, client_ip, services
-from medverse.auth import hash_password
+from medverse.app.security import sign_in_guard
 from medverse.store import User
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -40,7 +40,7 @@ async def list_users(request: Request, _admin: User = Depends(admin_user)) -> di
 @router.post("", status_code=201)
 async def create_user(body: NewUser, request: Request, admin: User = Depends(admin_user)) -> dict[str, object]:
     svc = services(request)
-    pw_hash = await asyncio.to_thread(hash_password, body.password)
+    pw_hash = await sign_in_guard(request).pool.hash(body.password)
     user = await asyncio.to_thread(
         svc.db.create_user, body.username, body.display_name, pw_hash, body.is_admin
     )
