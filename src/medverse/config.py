@@ -65,6 +65,12 @@ class Settings:
     ws_commands_per_s: float = 30.0
     ws_command_burst: int = 60
     ws_presence_per_s: float = 60.0
+    # open sockets one user may have at once on this server process (all spaces together)
+    ws_max_sockets_per_user: int = 8
+    # how often open sockets check that their session is still valid (signed out, expired)
+    session_check_s: float = 15.0
+    # largest study upload accepted, in bytes
+    upload_max_bytes: int = 1024 * 1024 * 1024
     # how many events a reconnecting client may ask to replay before it gets a snapshot instead
     replay_limit: int = 5000
     # take a snapshot every N events so late joiners and restarts replay little

@@ -63,6 +63,7 @@ async def logout(request: Request, response: Response) -> Response:
     svc = services(request)
     sid, user = await asyncio.to_thread(svc.sessions.user, request.cookies.get(COOKIE_NAME))
     await asyncio.to_thread(svc.sessions.end, sid)
+    request.app.state.gateway.session_ended(sid)  # its open sockets close now (4001)
     await asyncio.to_thread(svc.db.audit, "auth.logout", actor=user, ip=client_ip(request))
     response = Response(status_code=204)
     response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax", secure=_secure(request))
