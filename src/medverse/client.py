@@ -28,6 +28,10 @@ class CommandRefused(Exception):
         self.message = message
 
 
+class ProtocolMismatch(Exception):
+    """The server speaks another version of the protocol than this client."""
+
+
 async def sign_in(base_url: str, username: str, password: str) -> str:
     """Sign in; returns the session cookie value."""
     async with httpx.AsyncClient(base_url=base_url) as http:
@@ -55,6 +59,7 @@ class SpaceClient:
     errors: list[dict[str, Any]] = field(default_factory=list)
     poses: dict[int, presence.Pose] = field(default_factory=dict)
     close_code: int | None = None
+    mismatch: str | None = None  # why the server's protocol version is not this client's
     keep_events: bool = True
 
     def __post_init__(self) -> None:
@@ -84,6 +89,9 @@ class SpaceClient:
         await self._ws.send(json.dumps({"type": P.HELLO, "since": since, "protocol": P.PROTOCOL_VERSION}))
         self._reader = asyncio.create_task(self._read())
         await asyncio.wait_for(self._joined.wait(), timeout)
+        if self.mismatch:
+            await self.close()
+            raise ProtocolMismatch(self.mismatch)
 
     async def reconnect(self) -> None:
         """Resume from the last applied sequence and re-send unacknowledged commands."""
@@ -178,6 +186,11 @@ class SpaceClient:
     def _handle(self, msg: dict[str, Any]) -> None:
         t = msg["type"]
         if t == P.WELCOME:
+            if msg.get("protocol") != P.PROTOCOL_VERSION:
+                self.mismatch = (f"the server speaks protocol {msg.get('protocol')}, "
+                                 f"this client {P.PROTOCOL_VERSION}")
+                self._joined.set()
+                return
             self.you = msg["you"]
             from medverse.kinds import rules_by_name
 
