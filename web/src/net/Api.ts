@@ -13,17 +13,18 @@ export class ApiError extends Error {
   }
 }
 
+/** One line of the audit log (`GET /api/audit`). */
 export interface AuditEntry {
-  id?: number;
-  ts?: number | string;
-  at?: number | string;
-  action?: string;
-  actor?: string | number | null;
-  actor_id?: number | null;
-  ip?: string | null;
-  target?: string | null;
-  detail?: unknown;
-  [key: string]: unknown;
+  id: number;
+  /** Unix time in seconds. */
+  ts: number;
+  actor_id: number | null;
+  /** The actor's username (null for the server itself). */
+  actor: string | null;
+  action: string;
+  target: string | null;
+  detail: Record<string, unknown> | null;
+  ip: string | null;
 }
 
 export interface SpaceMemberInput {

@@ -1,108 +1,21 @@
-// The medverse wire protocol, version 1 (docs/protocol.md).
-// Mirrors src/medverse/spaces/protocol.py: every message type, command, event name and code the
-// client uses is defined here and only here.
+// The medverse wire protocol (docs/protocol.md). Every name and number comes from the generated
+// contract (./contract.gen.ts, written by `medverse protocol ts` from the server's code); this
+// module adds the shapes of the messages, which TypeScript cannot learn from Python.
 
-export const PROTOCOL_VERSION = 1;
+import type { ClientMsg, CoreEvName, Ev, ErrorCodeValue, JobStateValue, Role, ServerMsg, Shape } from "./contract.gen";
 
-/** JSON message types (the `type` field of a text frame). */
-export const Msg = {
-  HELLO: "hello",
-  WELCOME: "welcome",
-  SNAPSHOT: "snapshot",
-  EVENTS: "events",
-  EVENT: "event",
-  PARTICIPANTS: "participants",
-  PARTICIPANT_JOINED: "participant.joined",
-  PARTICIPANT_LEFT: "participant.left",
-  PARTICIPANT_UPDATED: "participant.updated",
-  COMMAND: "command",
-  ACK: "ack",
-  ERROR: "error",
-  PING: "ping",
-  PONG: "pong",
-} as const;
+export * from "./contract.gen";
 
-/** Commands every kind of space accepts. */
-export const Cmd = {
-  CHAT_SEND: "chat.send",
-  OBJECT_CREATE: "object.create",
-  OBJECT_UPDATE: "object.update",
-  OBJECT_DELETE: "object.delete",
-  MEMBER_MUTE: "member.mute",
-  MEMBER_REMOVE: "member.remove",
-  MEMBER_SET_ROLE: "member.set_role",
-  SPACE_LOCK: "space.lock",
-  SPACE_SET_POLICY: "space.set_policy",
-} as const;
-
-/** Event names (the `name` field of an event). */
-export const Ev = {
-  CHAT_MESSAGE: "chat.message",
-  OBJECT_CREATED: "object.created",
-  OBJECT_UPDATED: "object.updated",
-  OBJECT_DELETED: "object.deleted",
-  MEMBER_MUTED: "member.muted",
-  MEMBER_REMOVED: "member.removed",
-  MEMBER_ROLE_CHANGED: "member.role_changed",
-  SPACE_LOCKED: "space.locked",
-  SPACE_POLICY_CHANGED: "space.policy_changed",
-} as const;
-
-/** WebSocket close codes. */
-export const Close = {
-  NORMAL: 1000,
-  GOING_AWAY: 1001,
+/**
+ * Close codes the browser itself reports or uses (never sent by the server): 1006 when a socket
+ * drops without a close frame, 3000 when the client drops its own socket to reconnect.
+ */
+export const LocalClose = {
   ABNORMAL: 1006,
-  TOO_BIG: 1009,
-  RESTARTING: 1012,
-  PROTOCOL: 4000,
-  UNAUTHENTICATED: 4001,
-  FORBIDDEN: 4003,
-  NO_SUCH_SPACE: 4004,
-  FLOODING: 4029,
+  RECONNECT: 3000,
 } as const;
 
-/** Error codes of an `error` frame. */
-export const ErrorCode = {
-  BAD_MESSAGE: "bad-message",
-  UNKNOWN_TYPE: "unknown-type",
-  UNKNOWN_COMMAND: "unknown-command",
-  INVALID: "invalid",
-  FORBIDDEN: "forbidden",
-  NOT_FOUND: "not-found",
-  CONFLICT: "conflict",
-  RATE_LIMITED: "rate-limited",
-} as const;
-
-/** Binary presence frames (little-endian). */
-export const Bin = {
-  POSE: 1,
-  POSE_BATCH: 2,
-  POSE_BYTES: 112,
-  BATCH_HEADER_BYTES: 8,
-  BATCH_ENTRY_BYTES: 116,
-  /** f32 values in a pose: head(7) + left(7) + right(7) + ray(6). */
-  POSE_FLOATS: 27,
-  HEAD: 0,
-  LEFT: 7,
-  RIGHT: 14,
-  RAY: 21,
-} as const;
-
-/** Flags byte of a pose. */
-export const PoseFlag = {
-  LEFT_VALID: 1,
-  RIGHT_VALID: 2,
-  RAY_ACTIVE: 4,
-  IN_VR: 8,
-} as const;
-
-export const SHAPES = ["box", "sphere", "cylinder", "cone", "pin"] as const;
-export type Shape = (typeof SHAPES)[number];
-
-export const ROLES = ["instructor", "participant", "observer"] as const;
-export type Role = (typeof ROLES)[number];
-
+/** Who may change shared objects in a space (`policy.edit`). */
 export type EditPolicy = "instructor" | "participant";
 
 export type Vec3 = [number, number, number];
@@ -131,38 +44,182 @@ export interface SharedObject {
   scale: Vec3;
   color: string;
   label: string;
+  created_by: number;
 }
 
-export interface Actor {
+/** A chat message, in the state's `chat` list and as a `chat.message` event's data. */
+export interface ChatMessage {
   user_id: number;
   display_name: string;
+  text: string;
+  ts: number;
 }
 
+/** A member of the space, in the state's `members` (keyed by user id as a string). */
+export interface Member {
+  role: Role;
+  display_name: string;
+  muted: boolean;
+}
+
+/** The space's whole state, as a snapshot carries it (src/medverse/spaces/core.py). */
+export interface SpaceSnapshotState {
+  objects: Record<string, SharedObject>;
+  chat: ChatMessage[];
+  members: Record<string, Member>;
+  removed: number[];
+  locked: boolean;
+  policy: { edit: EditPolicy };
+  /** The kind's own state; each kind's client module knows its layout. */
+  kind: unknown;
+}
+
+/** The data of each core event (src/medverse/spaces/core.py). */
+export interface CoreEventData {
+  [Ev.CHAT_MESSAGE]: ChatMessage;
+  [Ev.OBJECT_CREATED]: { object: SharedObject };
+  [Ev.OBJECT_UPDATED]: { id: string; changes: Partial<Omit<SharedObject, "id" | "shape" | "created_by">> };
+  [Ev.OBJECT_DELETED]: { id: string };
+  [Ev.MEMBER_ROLE_CHANGED]: { user_id: number; role: Role; display_name: string };
+  [Ev.MEMBER_MUTED]: { user_id: number; muted: boolean };
+  [Ev.MEMBER_REMOVED]: { user_id: number };
+  [Ev.SPACE_LOCKED]: { locked: boolean };
+  [Ev.SPACE_POLICY_CHANGED]: { edit: EditPolicy };
+}
+
+// Every core event of the contract has its data typed above (a new one fails the type check here).
+export type UntypedCoreEvents = Exclude<CoreEvName, keyof CoreEventData>;
+const everyEventTyped: [UntypedCoreEvents] extends [never] ? true : UntypedCoreEvents = true;
+void everyEventTyped;
+
 export interface WireEvent {
-  type?: "event";
+  type: typeof ServerMsg.EVENT;
   seq: number;
   name: string;
   data: Record<string, unknown>;
-  actor?: Actor | number | null;
-  cmd?: string | null;
-  ts?: number;
+  /** The user id of whoever issued the command (null for events the server made itself). */
+  actor: number | null;
+  /** The id of the command that made the event (null when none did). */
+  cmd: string | null;
+  ts: number;
 }
 
+// ---- client -> server ------------------------------------------------------------------------
+
+export interface HelloFrame {
+  type: typeof ClientMsg.HELLO;
+  since: number | null;
+  protocol: number;
+}
+
+export interface CommandFrame {
+  type: typeof ClientMsg.COMMAND;
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+export interface PingFrame {
+  type: typeof ClientMsg.PING;
+  t: number;
+}
+
+export type ClientFrame = HelloFrame | CommandFrame | PingFrame;
+
+// ---- server -> client ------------------------------------------------------------------------
+
 export interface Welcome {
-  type: "welcome";
-  you: { pid: number; user_id: number; display_name: string; role: Role };
-  space: { name: string; kind: string; title: string };
+  type: typeof ServerMsg.WELCOME;
+  /** The server's protocol version; a client of another version must not go on. */
+  protocol: number;
+  you: { pid: number; user_id: number; display_name: string; role: Role; is_admin: boolean };
+  space: { id: number; name: string; kind: string; title: string };
   seq: number;
-  presence_hz?: number;
-  client_pose_hz?: number;
+  presence_hz: number;
+  client_pose_hz: number;
+}
+
+export interface SnapshotFrame {
+  type: typeof ServerMsg.SNAPSHOT;
+  seq: number;
+  state: SpaceSnapshotState;
+}
+
+export interface EventsFrame {
+  type: typeof ServerMsg.EVENTS;
+  events: WireEvent[];
+}
+
+export interface AckFrame {
+  type: typeof ServerMsg.ACK;
+  id: string;
+  seq: number;
+  duplicate?: true;
 }
 
 export interface ErrorFrame {
-  type: "error";
-  id?: string | null;
-  code: string;
+  type: typeof ServerMsg.ERROR;
+  /** The refused command's id; null for a frame-level error (e.g. a dropped pose frame). */
+  id: string | null;
+  code: ErrorCodeValue;
   message: string;
 }
+
+export interface PongFrame {
+  type: typeof ServerMsg.PONG;
+  t: number;
+}
+
+export interface ParticipantsFrame {
+  type: typeof ServerMsg.PARTICIPANTS;
+  participants: Participant[];
+}
+
+export interface ParticipantFrame {
+  type: typeof ServerMsg.PARTICIPANT_JOINED | typeof ServerMsg.PARTICIPANT_UPDATED;
+  participant: Participant;
+}
+
+/** Someone left: only their pid (their name is in the list the client keeps). */
+export interface ParticipantLeftFrame {
+  type: typeof ServerMsg.PARTICIPANT_LEFT;
+  participant: { pid: number };
+}
+
+/** A long job's progress (not an event). */
+export interface Job {
+  id: string;
+  state: JobStateValue;
+  stage: string;
+  percent: number;
+  error: string | null;
+  error_code: string | null;
+}
+
+export interface JobProgressFrame {
+  type: typeof ServerMsg.JOB_PROGRESS;
+  job: Job;
+}
+
+export type ServerFrame =
+  | Welcome
+  | SnapshotFrame
+  | EventsFrame
+  | (WireEvent & { type: typeof ServerMsg.EVENT })
+  | AckFrame
+  | ErrorFrame
+  | PongFrame
+  | ParticipantsFrame
+  | ParticipantFrame
+  | ParticipantLeftFrame
+  | JobProgressFrame;
+
+/** Server messages that are not part of the space's history, by type: kind modules listen to these. */
+export interface ServerMessages {
+  [ServerMsg.JOB_PROGRESS]: JobProgressFrame;
+}
+
+// ---- REST ------------------------------------------------------------------------------------
 
 export interface LobbySpace {
   id: number;
@@ -174,10 +231,13 @@ export interface LobbySpace {
   online: { user_id: number; display_name: string; role: Role }[];
 }
 
+/** One kind of space as `GET /api/kinds` describes it. */
 export interface KindInfo {
   name: string;
   title: string;
   description: string;
-  roles: string[];
-  commands: unknown;
+  /** Every command a space of this kind accepts (the core ones included), sorted. */
+  commands: string[];
+  /** The folder of the kind's client module under web/src/kinds/. */
+  client_module: string;
 }

@@ -88,10 +88,10 @@ export class Avatar extends THREE.Group {
     this.torso.quaternion.copy(_yaw);
     this.torso.visible = this.head.position.y > 0.6;
 
-    this.placeHand(this.leftHand, (flags & PoseFlag.LEFT_VALID) !== 0, v, Bin.LEFT, -1);
-    this.placeHand(this.rightHand, (flags & PoseFlag.RIGHT_VALID) !== 0, v, Bin.RIGHT, 1);
+    this.placeHand(this.leftHand, (flags & PoseFlag.LEFT) !== 0, v, Bin.LEFT, -1);
+    this.placeHand(this.rightHand, (flags & PoseFlag.RIGHT) !== 0, v, Bin.RIGHT, 1);
 
-    const rayOn = (flags & PoseFlag.RAY_ACTIVE) !== 0;
+    const rayOn = (flags & PoseFlag.RAY) !== 0;
     this.ray.visible = rayOn;
     this.rayDot.visible = rayOn;
     if (rayOn) {

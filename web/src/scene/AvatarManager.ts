@@ -1,5 +1,5 @@
 import * as THREE from "three";
-import { Bin } from "../net/Protocol";
+import { Bin, PoseFlag } from "../net/Protocol";
 import type { Participant } from "../net/Protocol";
 import type { PoseBatch } from "../net/PoseCodec";
 import { ROLE_LABEL, colourFor } from "../ui/dom";
@@ -110,7 +110,7 @@ export class AvatarManager {
       const flags = r.buffer.sample(renderTime, this.scratch);
       if (flags < 0) continue;
       let rayLength = 4;
-      if (flags & 4) {
+      if (flags & PoseFlag.RAY) {
         const at = Bin.RAY;
         _origin.set(this.scratch[at], this.scratch[at + 1], this.scratch[at + 2]);
         _dir.set(this.scratch[at + 3], this.scratch[at + 4], this.scratch[at + 5]).normalize();

@@ -173,19 +173,17 @@ export class AdminPage implements Page {
   }
 
   private auditRow(e: AuditEntry): HTMLElement {
-    const when = e.ts ?? e.at;
-    const whenText = typeof when === "number" ? new Date(when * 1000).toLocaleString() : typeof when === "string" ? new Date(when).toLocaleString() : "";
-    const who = e.actor ?? (e.actor_id !== undefined && e.actor_id !== null ? `user ${String(e.actor_id)}` : "—");
-    const detail = e.detail && typeof e.detail === "object" ? Object.entries(e.detail as Record<string, unknown>).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" ") : e.detail ? String(e.detail) : "";
+    const who = e.actor ?? (e.actor_id !== null ? `user ${e.actor_id}` : "—");
+    const detail = e.detail ? Object.entries(e.detail).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : String(v)}`).join(" ") : "";
     return h(
       "tr",
       null,
-      h("td.nowrap", null, whenText),
-      h("td", null, String(who)),
-      h("td", null, h("code", null, String(e.action ?? ""))),
-      h("td", null, e.target ? String(e.target) : ""),
+      h("td.nowrap", null, new Date(e.ts * 1000).toLocaleString()),
+      h("td", null, who),
+      h("td", null, h("code", null, e.action)),
+      h("td", null, e.target ?? ""),
       h("td.audit-detail", { title: detail }, detail),
-      h("td.nowrap.muted", null, typeof e.ip === "string" ? e.ip : ""),
+      h("td.nowrap.muted", null, e.ip ?? ""),
     );
   }
 

@@ -48,12 +48,11 @@ export class ChatPanel {
 
   add(e: ChatEntry, scroll = true): void {
     this.log.querySelector(".chat-empty")?.remove();
-    const name = e.actor?.display_name ?? "someone";
     this.log.appendChild(
       h(
         "li.chat-msg",
-        { "data-seq": String(e.seq) },
-        h("span.chat-meta", null, h("span.chat-name", { style: { color: colourFor(e.actor?.user_id ?? 0) } }, name), h("time.chat-time", null, e.ts ? clock(e.ts) : "")),
+        { "data-seq": e.seq === null ? null : String(e.seq) },
+        h("span.chat-meta", null, h("span.chat-name", { style: { color: colourFor(e.user_id) } }, e.display_name), h("time.chat-time", null, clock(e.ts))),
         h("span.chat-text", null, e.text),
       ),
     );

@@ -9,19 +9,19 @@ export class TestHook {
   constructor(page: SpacePage) {
     const api = {
       space: () => page.spaceName,
-      state: () => page.state.toJSON(),
-      seq: () => page.state.seq,
-      objects: () => [...page.state.objects.values()].map((o) => ({ ...o })),
-      chat: () => page.state.chat.map((c) => ({ ...c })),
+      state: () => page.session.state.toJSON(),
+      seq: () => page.session.state.seq,
+      objects: () => [...page.session.state.objects.values()].map((o) => ({ ...o })),
+      chat: () => page.session.state.chat.map((c) => ({ ...c })),
       avatars: () => page.debugInfo().avatars,
       participants: () => page.debugInfo().participants,
       me: () => page.debugInfo().me,
       role: () => page.debugInfo().role,
       canEdit: () => page.debugInfo().canEdit,
-      connected: () => page.connection.connected,
-      status: () => page.connection.status,
-      pending: () => page.connection.pendingCount,
-      stats: () => ({ ...page.connection.stats }),
+      connected: () => page.session.connection.connected,
+      status: () => page.session.connection.status,
+      pending: () => page.session.connection.pendingCount,
+      stats: () => ({ ...page.session.connection.stats }),
       frames: () => page.debugInfo().frames,
       vrReason: () => page.debugInfo().vrReason,
       camera: () => page.cameraPosition(),
@@ -32,7 +32,7 @@ export class TestHook {
           (err: { code?: string; message?: string }) => ({ ok: false, code: err.code ?? "error", message: err.message ?? String(err) }),
         ),
       /** Drops the socket as a network failure would (the client reconnects by itself). */
-      dropConnection: (holdMs = 0) => page.connection.dropForTest(holdMs),
+      dropConnection: (holdMs = 0) => page.session.connection.dropForTest(holdMs),
       /** The client's presence codec, for byte-level round trips against the server's. */
       encodePose: (flags: number, values: number[]) => [...new Uint8Array(new PoseCodec().encode(flags, values))],
       decodeBatch: (bytes: number[]) => {

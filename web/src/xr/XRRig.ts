@@ -127,7 +127,7 @@ export class XRRig {
   pose(out: Float32Array): number {
     this.view.viewerPose(_camPos, _camQuat);
     writePose(out, Bin.HEAD, _camPos, _camQuat);
-    let flags = PoseFlag.IN_VR;
+    let flags = PoseFlag.VR;
     let rayHand: Hand | null = null;
     for (const h of this.hands) {
       if (!h.connected) continue;
@@ -135,7 +135,7 @@ export class XRRig {
       h.grip.updateMatrixWorld();
       h.grip.matrixWorld.decompose(_p, _q, _s);
       writePose(out, at, _p, _q);
-      flags |= at === Bin.LEFT ? PoseFlag.LEFT_VALID : PoseFlag.RIGHT_VALID;
+      flags |= at === Bin.LEFT ? PoseFlag.LEFT : PoseFlag.RIGHT;
       if (h.selecting || h.hit) {
         if (!rayHand || h.selecting || (h.handedness === "right" && !rayHand.selecting)) rayHand = h;
       }
@@ -145,7 +145,7 @@ export class XRRig {
       rayHand.ray.matrixWorld.decompose(_p, _q, _s);
       _dir.set(0, 0, -1).applyQuaternion(_q);
       out.set([_p.x, _p.y, _p.z, _dir.x, _dir.y, _dir.z], Bin.RAY);
-      flags |= PoseFlag.RAY_ACTIVE;
+      flags |= PoseFlag.RAY;
     }
     return flags;
   }

@@ -1,10 +1,10 @@
 import * as THREE from "three";
-import { Ev } from "../../net/Protocol";
+import { AnatomyCmd, AnatomyEv, Cmd, Ev, JobState, Msg } from "../../net/Protocol";
 import type { WireEvent } from "../../net/Protocol";
 import { isTyping } from "../../scene/DesktopControls";
 import { h } from "../../ui/dom";
 import type { KindContext, KindInstance } from "../SpaceKind";
-import type { Measurement, Plane, Vec3 } from "./AnatomyState";
+import type { AnatomyKindState, Measurement, Plane, Vec3 } from "./AnatomyState";
 import { AnatomyState } from "./AnatomyState";
 import { BodyModel } from "./BodyModel";
 import { BodyPicker } from "./BodyPicker";
@@ -13,7 +13,6 @@ import { ClipPanel } from "./ClipPanel";
 import { ClipPlanes } from "./ClipPlanes";
 import { FollowMe } from "./FollowMe";
 import { ImportPanel } from "./ImportPanel";
-import type { Job } from "./ImportPanel";
 import { MeasureTool } from "./MeasureTool";
 import { QuizPanel } from "./QuizPanel";
 import { SlicePanel } from "./SlicePanel";
@@ -88,27 +87,31 @@ export class AnatomyLab implements KindInstance {
   constructor(private readonly ctx: KindContext) {
     ctx.view.renderer.localClippingEnabled = true;
     const send = (name: string, args: Record<string, unknown>): void => void ctx.command(name, args).catch(() => undefined);
-    this.importPanel = new ImportPanel(ctx.spaceName, () => send("anatomy.unload_study", {}));
+    this.importPanel = new ImportPanel(
+      ctx.spaceName,
+      () => send(AnatomyCmd.UNLOAD_STUDY, {}),
+      (study_id) => send(AnatomyCmd.LOAD_STUDY, { study_id }),
+    );
     this.structureList = new StructureList({
       select: (label) => this.select(label, true),
-      setVisible: (label, visible) => send("anatomy.set_visible", { label, visible }),
-      setOpacity: (label, opacity) => send("anatomy.set_opacity", { label, opacity }),
-      showAll: () => send("anatomy.show_all", {}),
+      setVisible: (label, visible) => send(AnatomyCmd.SET_VISIBLE, { label, visible }),
+      setOpacity: (label, opacity) => send(AnatomyCmd.SET_OPACITY, { label, opacity }),
+      showAll: () => send(AnatomyCmd.SHOW_ALL, {}),
     });
     this.clipPanel = new ClipPanel({
-      set: (index, c) => send("anatomy.set_clip", { index, enabled: c.enabled, normal: c.normal, offset_m: c.offset_m }),
+      set: (index, c) => send(AnatomyCmd.SET_CLIP, { index, enabled: c.enabled, normal: c.normal, offset_m: c.offset_m }),
       range: (normal) => (this.model ? ClipPlanes.range(this.model, normal) : [-0.5, 0.5]),
       viewNormal: () => this.viewNormal(),
     });
     this.slicePanel = new SlicePanel({
-      setSlice: (plane, enabled, position_mm) => send("anatomy.set_slice", { plane, enabled, position_mm }),
-      setPreset: (preset) => send("anatomy.set_preset", { preset }),
+      setSlice: (plane, enabled, position_mm) => send(AnatomyCmd.SET_SLICE, { plane, enabled, position_mm }),
+      setPreset: (preset) => send(AnatomyCmd.SET_PRESET, { preset }),
     });
     this.quizPanel = new QuizPanel({
-      start: (label) => send("anatomy.quiz_start", { label }),
-      answer: (label) => send("anatomy.quiz_answer", { label }),
-      reveal: () => send("anatomy.quiz_reveal", {}),
-      end: () => send("anatomy.quiz_end", {}),
+      start: (label) => send(AnatomyCmd.QUIZ_START, { label }),
+      answer: (label) => send(AnatomyCmd.QUIZ_ANSWER, { label }),
+      reveal: () => send(AnatomyCmd.QUIZ_REVEAL, {}),
+      end: () => send(AnatomyCmd.QUIZ_END, {}),
     });
     const sectionOf: Record<Tab, HTMLElement> = {
       study: this.importPanel.el,
@@ -137,22 +140,20 @@ export class AnatomyLab implements KindInstance {
     this.showTab("study");
 
     this.unsubscribe.push(
-      ctx.state.events.on("reset", () => {
-        this.anatomy.load(ctx.state.extra.kind);
+      ctx.onReset(() => {
+        this.anatomy.load(ctx.state.kind as AnatomyKindState);
         this.refresh();
       }),
-      ctx.state.events.on("applied", (ev) => this.onEvent(ev)),
-      ctx.onMessage((msg) => {
-        if (msg.type !== "job.progress" || !msg.job) return;
-        const job = msg.job as Job;
-        if (job.state === "succeeded") this.timings.jobDone = performance.now();
+      ctx.onEvent((ev) => this.onEvent(ev)),
+      ctx.onMessage(Msg.JOB_PROGRESS, ({ job }) => {
+        if (job.state === JobState.SUCCEEDED) this.timings.jobDone = performance.now();
         this.importPanel.onJob(job);
       }),
     );
     window.addEventListener("keydown", this.onKey);
     this.installHook();
-    // A snapshot may already be in (the kind mounts on the welcome).
-    this.anatomy.load(ctx.state.extra.kind);
+    // The kind mounts on the first welcome, before the snapshot: load the state if one is in already.
+    if (ctx.state.kind !== null) this.anatomy.load(ctx.state.kind as AnatomyKindState);
     this.refresh();
   }
 
@@ -164,13 +165,13 @@ export class AnatomyLab implements KindInstance {
       if (ev.name === Ev.SPACE_POLICY_CHANGED) this.refresh();
       return;
     }
-    if (ev.name === "anatomy.study_loaded") {
+    if (ev.name === AnatomyEv.STUDY_LOADED) {
       this.timings.studyEvent = performance.now();
       // The same study again: the body on screen is already it.
       this.timings.rendered = this.model && this.model.studyId === this.anatomy.study?.id ? this.timings.studyEvent : null;
     }
-    if (ev.name === "anatomy.study_unloaded") this.timings.rendered = null;
-    if (ev.name === "anatomy.quiz_started" && this.role !== "instructor") {
+    if (ev.name === AnatomyEv.STUDY_UNLOADED) this.timings.rendered = null;
+    if (ev.name === AnatomyEv.QUIZ_STARTED && this.role !== "instructor") {
       this.selected = null;
       this.model?.setSelected(null, this.anatomy);
       this.showTab("quiz");
@@ -188,6 +189,7 @@ export class AnatomyLab implements KindInstance {
     if (this.selected !== null && !s.structure(this.selected)) this.selected = null;
     this.importPanel.setInstructor(instructor);
     this.importPanel.setStudy(study);
+    this.importPanel.setLibrary(s.library, study?.id ?? null);
     this.structureList.render(s, instructor, this.selected);
     this.clipPanel.render(s.clips, instructor);
     this.slicePanel.render(s.slices, s.preset, Boolean(study?.has_volume), instructor);
@@ -213,7 +215,7 @@ export class AnatomyLab implements KindInstance {
     else if (this.loadingStudy) parts.push(h("span", null, "Loading the body…"));
     else if (!s.study) parts.push(h("span", null, this.role === "instructor" ? "Import a study to start (Study tab)." : "Waiting for the instructor to load a study."));
     if (this.role === "instructor" && s.study) {
-      const btn = h("button.btn.btn-small#anatomy-follow-toggle", { type: "button", onclick: () => void this.ctx.command("anatomy.follow", { on: !s.follow }).catch(() => undefined) }, s.follow ? "Stop leading" : "Follow me");
+      const btn = h("button.btn.btn-small#anatomy-follow-toggle", { type: "button", onclick: () => void this.ctx.command(AnatomyCmd.FOLLOW, { on: !s.follow }).catch(() => undefined) }, s.follow ? "Stop leading" : "Follow me");
       btn.classList.toggle("btn-primary", s.follow);
       parts.push(btn);
     }
@@ -226,12 +228,12 @@ export class AnatomyLab implements KindInstance {
     this.selectedEl.hidden = !st;
     if (!st) return;
     const instructor = this.role === "instructor";
-    const bits = [st.volume_ml !== undefined ? `${st.volume_ml.toFixed(1)} mL` : ""].filter(Boolean).join(" · ");
+    const bits = st.volume_ml !== null ? `${st.volume_ml.toFixed(1)} mL` : "";
     const kids: (Node | null)[] = [
       h("span.an-swatch", { style: { background: `rgb(${st.color[0]}, ${st.color[1]}, ${st.color[2]})` } }),
       h("strong#anatomy-selected-name", null, AnatomyState.prettyName(st.name)),
       bits ? h("span.muted.small", null, bits) : null,
-      instructor ? h("button.btn.btn-small.btn-ghost", { type: "button", title: "Hide it for everyone", onclick: () => void this.ctx.command("anatomy.set_visible", { label: st.label, visible: false }).catch(() => undefined) }, "Hide") : null,
+      instructor ? h("button.btn.btn-small.btn-ghost", { type: "button", title: "Hide it for everyone", onclick: () => void this.ctx.command(AnatomyCmd.SET_VISIBLE, { label: st.label, visible: false }).catch(() => undefined) }, "Hide") : null,
       this.lastHit && this.lastHit.label === st.label ? h("button.btn.btn-small.btn-ghost#anatomy-pin", { type: "button", title: "Place a labelled pin here (a shared object)", onclick: () => this.pin() }, "Pin label") : null,
     ];
     this.selectedEl.replaceChildren(...kids.filter((k): k is Node => k !== null));
@@ -260,7 +262,7 @@ export class AnatomyLab implements KindInstance {
     this.loadError = null;
     this.renderStatus();
     try {
-      const model = await BodyModel.load(studyId, this.ctx.view.software);
+      const model = await BodyModel.load(this.ctx.spaceName, studyId, this.ctx.view.software);
       if (this.loadingStudy !== studyId || this.anatomy.study?.id !== studyId) {
         model.dispose();
         return;
@@ -271,8 +273,8 @@ export class AnatomyLab implements KindInstance {
       this.clips = new ClipPlanes(model);
       this.slicesView = new SliceView(model, (plane: Plane, image, error) => this.slicePanel.image(plane, image, error));
       this.measure = new MeasureTool(model, {
-        measure: (a: Vec3, b: Vec3) => void this.ctx.command("anatomy.measure", { a, b }).catch(() => undefined),
-        remove: (id: string) => void this.ctx.command("anatomy.delete_measure", { id }).catch(() => undefined),
+        measure: (a: Vec3, b: Vec3) => void this.ctx.command(AnatomyCmd.MEASURE, { a, b }).catch(() => undefined),
+        remove: (id: string) => void this.ctx.command(AnatomyCmd.DELETE_MEASURE, { id }).catch(() => undefined),
         canDelete: (m: Measurement) => this.role === "instructor" || m.by === this.ctx.myUserId(),
         canMeasure: () => this.canMeasure(),
       });
@@ -322,7 +324,7 @@ export class AnatomyLab implements KindInstance {
 
   private async loadBounds(studyId: string): Promise<void> {
     try {
-      const r = await fetch(`/api/studies/${encodeURIComponent(studyId)}/study.json`, { credentials: "same-origin" });
+      const r = await fetch(`${BodyModel.studyUrl(this.ctx.spaceName, studyId)}/study.json`, { credentials: "same-origin" });
       if (!r.ok) return;
       const j = (await r.json()) as { volume?: { bounds_lps_mm?: number[][] } };
       this.bounds = j.volume?.bounds_lps_mm ?? null;
@@ -353,7 +355,7 @@ export class AnatomyLab implements KindInstance {
   }
 
   private canMeasure(): boolean {
-    return this.role === "instructor" || (this.role === "participant" && this.ctx.state.editPolicy === "participant");
+    return this.ctx.canEdit();
   }
 
   /** The direction the user looks along, in the body's patient frame (a free clip normal). */
@@ -384,7 +386,7 @@ export class AnatomyLab implements KindInstance {
     this.selected = label;
     if (label === null) this.lastHit = null;
     if (share && this.role === "instructor" && this.anatomy.study && label !== this.anatomy.highlight) {
-      void this.ctx.command("anatomy.highlight", { label }).catch(() => undefined);
+      void this.ctx.command(AnatomyCmd.HIGHLIGHT, { label }).catch(() => undefined);
     }
     this.refresh();
   }
@@ -395,7 +397,7 @@ export class AnatomyLab implements KindInstance {
     const p = hit.point;
     const id = `o-pin-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
     void this.ctx
-      .command("object.create", {
+      .command(Cmd.OBJECT_CREATE, {
         id,
         shape: "pin",
         position: [p.x, p.y + 0.055, p.z].map((x) => Number(x.toFixed(4))),

@@ -44,6 +44,8 @@ export class BodyModel {
    */
   constructor(
     readonly studyId: string,
+    /** Where the study's files are served (`/api/spaces/<space>/studies/<id>`). */
+    readonly url: string,
     gltfScene: THREE.Object3D,
     light = false,
   ) {
@@ -83,10 +85,15 @@ export class BodyModel {
     this.table = this.buildTable(size);
   }
 
-  static async load(studyId: string, light = false): Promise<BodyModel> {
-    const loader = new GLTFLoader();
-    const gltf = await loader.loadAsync(`/api/studies/${encodeURIComponent(studyId)}/scene.glb`);
-    return new BodyModel(studyId, gltf.scene, light);
+  /** The REST folder of a study in a space's library (docs/protocol.md, "Anatomy lab"). */
+  static studyUrl(spaceName: string, studyId: string): string {
+    return `/api/spaces/${encodeURIComponent(spaceName)}/studies/${encodeURIComponent(studyId)}`;
+  }
+
+  static async load(spaceName: string, studyId: string, light = false): Promise<BodyModel> {
+    const url = BodyModel.studyUrl(spaceName, studyId);
+    const gltf = await new GLTFLoader().loadAsync(`${url}/scene.glb`);
+    return new BodyModel(studyId, url, gltf.scene, light);
   }
 
   /** A plane that clips nothing (kept in the list so the shaders never need recompiling). */

@@ -1,14 +1,7 @@
+import { FINAL_JOB_STATES, JobState } from "../../net/Protocol";
+import type { Job } from "../../net/Protocol";
 import { h } from "../../ui/dom";
 import type { Study } from "./AnatomyState";
-
-export interface Job {
-  id: string;
-  state: string;
-  stage: string;
-  percent: number;
-  error: string | null;
-  error_code: string | null;
-}
 
 interface Sample {
   name: string;
@@ -57,20 +50,30 @@ export class ImportPanel {
   private samplesLoaded = false;
 
   private readonly unloadBtn: HTMLButtonElement;
+  private readonly libraryRow: HTMLElement;
+  private readonly librarySelect = h("select#anatomy-library", { "aria-label": "Study of this space's library" });
+  private libraryKey = "";
 
-  /** @param unload asks the server to clear the body (anatomy.unload_study) */
+  /**
+   * @param unload asks the server to clear the body (anatomy.unload_study)
+   * @param load asks the server to show a study of the space's library (anatomy.load_study)
+   */
   constructor(
     private readonly spaceName: string,
     unload: () => void,
+    load: (studyId: string) => void,
   ) {
     this.unloadBtn = h("button.btn.btn-small.btn-ghost#anatomy-unload", { type: "button", hidden: true, title: "Clear the body for everyone", onclick: () => window.confirm("Remove the body for everyone? Cuts, slices, measurements and the quiz are cleared too.") && unload() }, "Remove the body") as HTMLButtonElement;
     this.importBtn = h("button.btn.btn-small.btn-primary#anatomy-import", { type: "button", onclick: () => void this.importSample() }, "Import") as HTMLButtonElement;
     this.uploadBtn = h("button.btn.btn-small#anatomy-upload", { type: "button", onclick: () => void this.upload() }, "Upload") as HTMLButtonElement;
     this.cancelBtn = h("button.btn.btn-small.btn-danger#anatomy-cancel", { type: "button", onclick: () => void this.cancel() }, "Cancel") as HTMLButtonElement;
     this.progress.append(h("div.an-bar", null, this.bar), h("div.an-row", null, this.stageEl, this.cancelBtn));
+    const showBtn = h("button.btn.btn-small#anatomy-library-show", { type: "button", onclick: () => this.librarySelect.value && load(this.librarySelect.value) }, "Show");
+    this.libraryRow = h("div.an-library", { hidden: true }, h("label.an-label", { for: "anatomy-library" }, "Show a study imported here"), h("div.an-row", null, this.librarySelect, showBtn));
     this.form = h(
       "div.an-import",
       { hidden: true },
+      this.libraryRow,
       h("label.an-label", { for: "anatomy-sample" }, "Import a sample study"),
       h("div.an-row", null, this.sampleSelect, this.importBtn),
       h("label.an-label", { for: "anatomy-file" }, "…or upload a scan (.zip of DICOM, .dcm, .nii, .nii.gz)"),
@@ -94,29 +97,41 @@ export class ImportPanel {
     this.unloadBtn.hidden = !study || this.form.hidden;
   }
 
+  /** The studies imported into this space (the instructor may show any of them again). */
+  setLibrary(library: Record<string, { title: string }>, current: string | null): void {
+    const ids = Object.keys(library).sort((a, b) => library[a].title.localeCompare(library[b].title));
+    const key = ids.map((id) => `${id}:${library[id].title}`).join("|");
+    if (key !== this.libraryKey) {
+      this.libraryKey = key;
+      this.librarySelect.replaceChildren(...ids.map((id) => h("option", { value: id }, library[id].title || id)));
+    }
+    if (current && document.activeElement !== this.librarySelect) this.librarySelect.value = current;
+    this.libraryRow.hidden = ids.length === 0;
+  }
+
   /** A `job.progress` message from the space. */
   onJob(job: Job): void {
     // The REST answer that started a job can arrive after the job's last progress message.
-    const final = job.state !== "running" && job.state !== "queued";
+    const final = FINAL_JOB_STATES.includes(job.state);
     if (!final && this.finished.has(job.id)) return;
     if (final) this.finished.add(job.id);
-    if (this.job && job.id !== this.job.id && this.job.state === "running") return;
+    if (this.job && job.id !== this.job.id && this.job.state === JobState.RUNNING) return;
     this.job = job;
-    const running = job.state === "running" || job.state === "queued";
+    const running = !final;
     this.progress.hidden = false;
     this.bar.style.width = `${Math.max(0, Math.min(100, job.percent))}%`;
     const stage = STAGES[job.stage] ?? (job.stage ? job.stage.replace(/_/g, " ") : "working");
     if (running) this.stageEl.textContent = `${stage[0].toUpperCase()}${stage.slice(1)} · ${Math.round(job.percent)} %`;
-    else if (job.state === "succeeded") this.stageEl.textContent = "Imported: the body appears for everyone";
-    else if (job.state === "cancelled") this.stageEl.textContent = "Import cancelled";
+    else if (job.state === JobState.SUCCEEDED) this.stageEl.textContent = "Imported: the body appears for everyone";
+    else if (job.state === JobState.CANCELLED) this.stageEl.textContent = "Import cancelled";
     else this.stageEl.textContent = "Import failed";
     this.cancelBtn.hidden = !running || this.form.hidden;
     this.busy(running);
-    if (job.state === "failed") this.showError(`The import failed: ${job.error ?? "no reason given"}`);
+    if (job.state === JobState.FAILED) this.showError(`The import failed: ${job.error ?? "no reason given"}`);
     else this.showError(null);
     if (!running) window.setTimeout(() => {
       if (this.job === job) this.progress.hidden = true;
-    }, job.state === "failed" ? 15000 : 4000);
+    }, job.state === JobState.FAILED ? 15000 : 4000);
   }
 
   private busy(on: boolean): void {
@@ -181,10 +196,15 @@ export class ImportPanel {
     this.cancelBtn.hidden = true;
     this.bar.style.width = "0%";
     this.stageEl.textContent = `Uploading ${file.name}…`;
-    const body = new FormData();
-    body.append("file", file, file.name);
+    // The file itself is the body; the server takes the kind of file from the name's ending.
+    const query = new URLSearchParams({ filename: file.name });
     try {
-      const r = await fetch(`/api/spaces/${encodeURIComponent(this.spaceName)}/studies/upload`, { method: "POST", credentials: "same-origin", body });
+      const r = await fetch(`/api/spaces/${encodeURIComponent(this.spaceName)}/studies/upload?${query}`, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/octet-stream", Accept: "application/json" },
+        body: file,
+      });
       if (!r.ok) throw new Error(await problem(r));
       this.started(((await r.json()) as { job: Job }).job);
     } catch (e) {

@@ -61,26 +61,30 @@ export class QuizPanel {
     );
     const answers = Object.entries(q.answers);
     if (instructor || q.revealed) {
-      const right = answers.filter(([, a]) => a.correct).length;
+      const right = answers.filter(([, a]) => "correct" in a && a.correct).length;
       this.results.replaceChildren(
         h("div.small", null, `${answers.length} answer${answers.length === 1 ? "" : "s"}, ${right} right`),
         h(
           "ul.an-quiz-list",
           null,
           ...answers.map(([uid, a]) =>
-            h(
-              `li.${a.correct ? "is-right" : "is-wrong"}`,
-              { "data-user": uid },
-              h("span.an-quiz-mark", { "aria-label": a.correct ? "right" : "wrong" }, a.correct ? "✓" : "✗"),
-              h("span", null, a.display_name || `user ${uid}`),
-              h("span.muted", null, AnatomyState.prettyName(a.name)),
-            ),
+            "hidden" in a
+              ? h("li.is-hidden", { "data-user": uid }, h("span.an-quiz-mark", { "aria-label": "answered" }, "•"), h("span", null, a.display_name), h("span.muted", null, "answered"))
+              : h(
+                  `li.${a.correct ? "is-right" : "is-wrong"}`,
+                  { "data-user": uid },
+                  h("span.an-quiz-mark", { "aria-label": a.correct ? "right" : "wrong" }, a.correct ? "✓" : "✗"),
+                  h("span", null, a.display_name),
+                  h("span.muted", null, AnatomyState.prettyName(a.name)),
+                ),
           ),
         ),
       );
     }
     if (!instructor) {
-      const own = myUserId === null ? undefined : q.answers[String(myUserId)];
+      const mine = myUserId === null ? undefined : q.answers[String(myUserId)];
+      // The server always shows a student their own answer in full.
+      const own = mine && !("hidden" in mine) ? mine : undefined;
       const sel = s.structure(selected);
       const children: (Node | string)[] = [];
       if (q.revealed) {
@@ -88,8 +92,10 @@ export class QuizPanel {
           h("div", null, own ? (own.correct ? "Right! " : `Not quite: you chose the ${AnatomyState.prettyName(own.name).toLowerCase()}. `) : "You did not answer. "),
           h("div", null, `The answer is glowing green: the ${AnatomyState.prettyName(q.name).toLowerCase()}.`),
         );
+      } else if (own) {
+        children.push(h("div.small", null, `You answered: ${AnatomyState.prettyName(own.name)}. The answer shows when the instructor reveals it.`));
       } else {
-        children.push(h("div.small", null, own ? `You answered: ${AnatomyState.prettyName(own.name)}. You may change your answer until it is revealed.` : "Click the structure in the body (or in the Structures list), then press Answer."));
+        children.push(h("div.small", null, "Click the structure in the body (or in the Structures list), then press Answer. You answer once."));
         children.push(h("div", null, "Selected: ", h("strong", null, sel ? AnatomyState.prettyName(sel.name) : "nothing yet")));
         this.answerBtn.disabled = !sel;
         this.answerBtn.onclick = () => sel && this.actions.answer(sel.label);

@@ -89,7 +89,7 @@ export class SliceView {
     const params = new URLSearchParams({ plane, preset });
     if (position !== null) params.set("position_mm", String(position));
     try {
-      const r = await fetch(`/api/studies/${encodeURIComponent(this.body.studyId)}/slice.png?${params}`, { credentials: "same-origin" });
+      const r = await fetch(`${this.body.url}/slice.png?${params}`, { credentials: "same-origin" });
       if (!r.ok) throw new Error(r.status === 404 ? "this study has no image to slice" : `the server answered ${r.status}`);
       const placement = JSON.parse(r.headers.get("X-Slice-Placement") ?? "null") as Placement | null;
       const blob = await r.blob();

@@ -55,7 +55,7 @@ export class StructureList {
         box.addEventListener("change", () => this.actions.setVisible(st.label, box.checked));
         const slider = h("input.an-opacity", { type: "range", min: "5", max: "100", step: "5", "aria-label": `Opacity of ${name}`, title: "Opacity for everyone", hidden: !this.instructor }) as HTMLInputElement;
         slider.addEventListener("change", () => this.actions.setOpacity(st.label, Number(slider.value) / 100));
-        const details = [st.volume_ml !== undefined ? `${st.volume_ml.toFixed(1)} mL` : "", st.triangles ? `${st.triangles.toLocaleString()} triangles` : ""].filter(Boolean).join(" · ");
+        const details = [st.volume_ml !== null ? `${st.volume_ml.toFixed(1)} mL` : "", st.triangles ? `${st.triangles.toLocaleString()} triangles` : ""].filter(Boolean).join(" · ");
         const li = h(
           "li.an-structure",
           { "data-label": String(st.label) },
