@@ -161,7 +161,8 @@ export interface ErrorFrame {
   type: typeof ServerMsg.ERROR;
   /** The refused command's id; null for a frame-level error (e.g. a dropped pose frame). */
   id: string | null;
-  code: ErrorCodeValue;
+  /** One of `ErrorCode`, or a more specific code of a kind's refusal (show `message` then). */
+  code: ErrorCodeValue | (string & Record<never, never>);
   message: string;
 }
 
