@@ -66,6 +66,7 @@ def initial() -> State:
         "preset": "soft_tissue",
         "follow": False,
         "quiz": None,
+        "leader": None,
     }
 
 
@@ -180,7 +181,7 @@ def _add(state: State, args: AddStudy, actor: Actor) -> list[EventSpec]:
 
 def _loader(catalogue: StudyCatalogue | None) -> Callable[[State, LoadStudy, Actor], list[EventSpec]]:
     def load(state: State, args: LoadStudy, actor: Actor) -> list[EventSpec]:
-        if args.study_id not in _kind(state)["library"]:
+        if args.study_id not in _kind(state).get("library", {}):
             raise NotFound(f"no study {args.study_id!r} in this space's library (import it here first)")
         if catalogue is None:
             raise NotFound("this server has no study library")
@@ -301,7 +302,7 @@ def _a_added(state: State, d: dict[str, Any]) -> None:
 def _a_loaded(state: State, d: dict[str, Any]) -> None:
     k = _kind(state)
     fresh = initial()
-    fresh["follow"] = k["follow"]
+    fresh["follow"], fresh["leader"] = k["follow"], k.get("leader")
     fresh["library"] = k.get("library", {})
     study = d["study"]
     # logs written before libraries existed: a study that was loaded belongs to the space
@@ -312,7 +313,7 @@ def _a_loaded(state: State, d: dict[str, Any]) -> None:
 
 def _a_unloaded(state: State, d: dict[str, Any]) -> None:
     k = _kind(state)
-    state["kind"] = {**initial(), "follow": k["follow"], "library": k.get("library", {})}
+    state["kind"] = {**initial(), "follow": k["follow"], "leader": k.get("leader"), "library": k.get("library", {})}
 
 
 def _a_visible(state: State, d: dict[str, Any]) -> None:

@@ -263,12 +263,25 @@ class Gateway:
             result = await space.execute(actor, cmd_id, name, args, trusted=False)
         except MedverseError as exc:
             log.info("refused %s from %s: %s", name[:40], conn.user.username, exc)
-            conn.send_text(error_frame(exc.code, str(exc), cmd_id))
+            conn.send_text(error_frame(protocol_code(exc), str(exc), cmd_id))
             return
         ack: dict[str, Any] = {"type": P.ACK, "id": cmd_id, "seq": result.seq}
         if result.duplicate:
             ack["duplicate"] = True
         conn.send_text(dumps(ack))
+
+
+_CODES = frozenset(v for k, v in vars(P).items() if k.startswith("E_"))
+
+
+def protocol_code(exc: MedverseError) -> str:
+    """The error frame's code: the exception's own when the protocol names it, else that of the
+    nearest base class the protocol names (a kind's ``invalid-study`` is ``invalid`` on the wire)."""
+    for cls in type(exc).__mro__:
+        code = getattr(cls, "code", None)
+        if code in _CODES:
+            return str(code)
+    return P.E_INTERNAL
 
 
 def _same_origin(ws: WebSocket) -> bool:

@@ -36,6 +36,8 @@ E_FORBIDDEN: Final = "forbidden"
 E_NOT_FOUND: Final = "not-found"
 E_CONFLICT: Final = "conflict"
 E_RATE_LIMITED: Final = "rate-limited"
+E_UNAVAILABLE: Final = "unavailable"  # the change could not be stored now; try again
+E_INTERNAL: Final = "internal"  # a bug stopped this command; it was not applied
 
 # --- close codes ---
 CLOSE_NORMAL: Final = 1000

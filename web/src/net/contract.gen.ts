@@ -59,6 +59,8 @@ export const ErrorCode = {
   NOT_FOUND: "not-found",
   CONFLICT: "conflict",
   RATE_LIMITED: "rate-limited",
+  UNAVAILABLE: "unavailable",
+  INTERNAL: "internal",
 } as const;
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
