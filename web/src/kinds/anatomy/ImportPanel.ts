@@ -38,6 +38,8 @@ export class ImportPanel {
   private readonly form: HTMLElement;
   private readonly sampleSelect = h("select#anatomy-sample", { "aria-label": "Sample study" });
   private readonly fileInput = h("input#anatomy-file", { type: "file", accept: ".zip,.dcm,.nii,.gz", "aria-label": "Study file to upload" }) as HTMLInputElement;
+  /** The study's title is the importer's words, never the file's name (often the patient's name). */
+  private readonly uploadTitle = h("input#anatomy-upload-title", { type: "text", maxlength: "200", placeholder: "Study title (no patient names)", "aria-label": "Title of the uploaded study" }) as HTMLInputElement;
   private readonly importBtn: HTMLButtonElement;
   private readonly uploadBtn: HTMLButtonElement;
   private readonly progress = h("div.an-progress#anatomy-progress", { hidden: true });
@@ -77,7 +79,8 @@ export class ImportPanel {
       h("label.an-label", { for: "anatomy-sample" }, "Import a sample study"),
       h("div.an-row", null, this.sampleSelect, this.importBtn),
       h("label.an-label", { for: "anatomy-file" }, "…or upload a scan (.zip of DICOM, .dcm, .nii, .nii.gz)"),
-      h("div.an-row", null, this.fileInput, this.uploadBtn),
+      h("div.an-row", null, this.fileInput),
+      h("div.an-row", null, this.uploadTitle, this.uploadBtn),
     );
     this.el = h("section.an-section", null, this.titleEl, this.creditEl, this.form, this.progress, this.errorEl, this.unloadBtn);
   }
@@ -196,8 +199,10 @@ export class ImportPanel {
     this.cancelBtn.hidden = true;
     this.bar.style.width = "0%";
     this.stageEl.textContent = `Uploading ${file.name}…`;
-    // The file itself is the body; the server takes the kind of file from the name's ending.
-    const query = new URLSearchParams({ filename: file.name });
+    // The file itself is the body; the server takes the kind of file from the name's ending and
+    // keeps nothing else of the name. The title is what the importer typed (or the server names it
+    // after its modality).
+    const query = new URLSearchParams({ filename: file.name, title: this.uploadTitle.value.trim() });
     try {
       const r = await fetch(`/api/spaces/${encodeURIComponent(this.spaceName)}/studies/upload?${query}`, {
         method: "POST",
@@ -207,6 +212,8 @@ export class ImportPanel {
       });
       if (!r.ok) throw new Error(await problem(r));
       this.started(((await r.json()) as { job: Job }).job);
+      this.fileInput.value = "";
+      this.uploadTitle.value = "";
     } catch (e) {
       this.busy(false);
       this.progress.hidden = true;
