@@ -85,12 +85,13 @@ class Imports:
             raise NotFound(f"no job {job_id!r}")
         return found
 
-    def start_sample(self, space: Space, user: User, sample: str) -> ImportJob:
+    def start_sample(self, space: Space, user: User, sample: str, title: str = "") -> ImportJob:
+        """Build (or reuse) a sample study for ``space``; ``title``: its name in this space's library."""
         self.reserve()
         try:
             reporter = _Reporter(self, space, user)
             study_id, job = self.library.sample_job(sample, reporter.on_update)
-            return self._start(reporter, job, study_id, space, user, "")
+            return self._start(reporter, job, study_id, space, user, title)
         finally:
             self.release()
 

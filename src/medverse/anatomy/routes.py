@@ -69,7 +69,7 @@ def build_router(plugin: AnatomyPlugin) -> APIRouter:
     async def import_sample(name: str, body: SampleBody, request: Request,
                             user: User = Depends(current_user)) -> dict[str, Any]:
         space = await lab(name, user, INSTRUCTOR)
-        record = plugin.imports.start_sample(space, user, body.sample)
+        record = plugin.imports.start_sample(space, user, body.sample, body.title.strip())
         await asyncio.to_thread(plugin.host.db.audit, "study.import", actor=user, target=name,
                                 detail={"sample": body.sample, "job": record.job.id}, ip=client_ip(request))
         return {"job": record.view()}
