@@ -61,6 +61,7 @@ class SpaceClient:
     close_code: int | None = None
     mismatch: str | None = None  # why the server's protocol version is not this client's
     keep_events: bool = True
+    jobs: list[dict[str, Any]] = field(default_factory=list)  # every job.progress view received
 
     def __post_init__(self) -> None:
         self._ws: Any = None
@@ -209,6 +210,8 @@ class SpaceClient:
         elif t == P.PARTICIPANT_LEFT:
             self.participants.pop(msg["participant"]["pid"], None)
             self.poses.pop(msg["participant"]["pid"], None)
+        elif t == P.JOB_PROGRESS:
+            self.jobs.append(msg["job"])
         elif t == P.EVENT:
             self._apply_event(msg)
         elif t in (P.ACK, P.ERROR):
