@@ -1,17 +1,22 @@
-"""Shared fixtures: real servers in subprocesses, fresh databases, signed-in clients."""
+"""Shared fixtures: real servers in subprocesses, fresh databases, signed-in clients; the markers
+that sort the tests into layers (docs/testing.md); and waits on conditions instead of sleeps."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,10 +33,95 @@ POSTGRES_ADMIN_URL = os.environ.get("MEDVERSE_TEST_POSTGRES", "postgresql+psycop
 REDIS_URL = os.environ.get("MEDVERSE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
+TESTS_DIR = Path(__file__).resolve().parent
+# What a fixture or test does, read from its source, that puts it in a layer (docs/testing.md):
+STARTS_A_SERVER = re.compile(r"\bLiveServer\(")  # a `medverse serve` subprocess
+USES_SAMPLES = re.compile(r"\b(sample_path|samples\.path|import_sample)\(")  # the sample-data mirror
+SAMPLE_PARAM = re.compile(r"[\[-]sample-")  # a parametrised case named after a sample
+_SOURCE_CACHE: dict[Any, str] = {}
+_FILE_CACHE: dict[str, str] = {}
+
+
+def _source(fn: Any) -> str:
+    """The source of a function, or "" when its file mentions nothing the layer rules look for
+    (reading a file is much cheaper than cutting a function out of it)."""
+    if fn not in _SOURCE_CACHE:
+        try:
+            path = inspect.getsourcefile(fn) or ""
+            if path not in _FILE_CACHE:
+                _FILE_CACHE[path] = Path(path).read_text(encoding="utf-8") if path else ""
+            text = _FILE_CACHE[path]
+            relevant = STARTS_A_SERVER.search(text) or USES_SAMPLES.search(text)
+            _SOURCE_CACHE[fn] = inspect.getsource(fn) if relevant else ""
+        except (OSError, TypeError):
+            _SOURCE_CACHE[fn] = ""
+    return _SOURCE_CACHE[fn]
+
+
+def _layer_markers(item: pytest.Item) -> set[str]:
+    """The markers ``item`` gets from what it uses (see docs/testing.md for the rules)."""
+    marks: set[str] = set()
+    names = set(getattr(item, "fixturenames", ()))
+    if TESTS_DIR / "browser" in item.path.parents:
+        marks.add("browser")
+    if "postgres_url" in names:  # also fresh_postgres_url and database_url[postgres], which need it
+        marks.add("postgres")
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and callspec.params.get("database_url") == "postgres":
+        marks.add("postgres")
+    if "redis_url" in names:
+        marks.add("redis")
+    info = getattr(item, "_fixtureinfo", None)
+    sources = [_source(getattr(item, "function", None))]
+    if info is not None:
+        sources += [_source(d.func) for defs in info.name2fixturedefs.values() for d in defs]
+    if any(STARTS_A_SERVER.search(src) for src in sources):
+        marks.add("slow")
+    if (any(USES_SAMPLES.search(src) for src in sources) or SAMPLE_PARAM.search(item.name)
+            or names & {"abdomen_ct", "dicom20_j2k"}
+            or any("sample" in str(m.kwargs.get("reason", "")) for m in item.iter_markers("skipif"))):
+        marks.add("samples")
+    return marks
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by the markers added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests run last: Playwright's sync API keeps an event loop running in the main
-    thread while its browser is open, which the asyncio tests must not meet."""
+    """Marks each test with its layers (browser, postgres, redis, samples, slow), then sorts the
+    browser tests last: Playwright's sync API keeps an event loop running in the main thread while
+    its browser is open, which the asyncio tests must not meet."""
+    for item in items:
+        for name in sorted(_layer_markers(item)):
+            if item.get_closest_marker(name) is None:
+                item.add_marker(name)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+async def eventually(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01,
+                     what: str | None = None) -> Any:
+    """Wait until ``predicate()`` is truthy (or, if it returns an awaitable, its result is) and
+    return that value; fail the test after ``timeout`` seconds naming what was awaited.
+
+    Use it instead of a sleep that hopes a condition will have come true by then."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = predicate()
+        if isinstance(value, Awaitable):
+            value = await value
+        if value:
+            return value
+        if loop.time() > deadline:
+            label = what or _describe_predicate(predicate)
+            raise AssertionError(f"timed out after {timeout} s waiting for {label}")
+        await asyncio.sleep(interval)
+
+
+def _describe_predicate(predicate: Callable[[], Any]) -> str:
+    try:
+        src = inspect.getsource(predicate).strip()
+    except (OSError, TypeError):
+        src = ""
+    return src if src and len(src) < 300 else getattr(predicate, "__qualname__", repr(predicate))
 
 
 def free_port() -> int:

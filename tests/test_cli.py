@@ -6,12 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def medverse(data: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "medverse.cli", *args, "--data-dir", str(data)],
                           capture_output=True, text=True, input=input, timeout=120)
 
 
+@pytest.mark.slow  # each CLI run is a Python start-up (~1 s)
 def test_users_and_spaces_from_the_command_line(tmp_path: Path) -> None:
     r = medverse(tmp_path, "user", "add", "boss", "--display-name", "The Boss", "--password", "boss-password", "--admin")
     assert r.returncode == 0, r.stderr
@@ -25,6 +28,7 @@ def test_users_and_spaces_from_the_command_line(tmp_path: Path) -> None:
     assert "boss" in users and "The Boss" in users and "admin" in users
 
 
+@pytest.mark.slow
 def test_cli_errors_are_one_clear_line(tmp_path: Path) -> None:
     r = medverse(tmp_path, "space", "create", "x1")
     assert r.returncode != 0 and "create a site admin first" in r.stderr
@@ -44,6 +48,7 @@ def test_cli_errors_are_one_clear_line(tmp_path: Path) -> None:
         assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_db_upgrade_is_idempotent(tmp_path: Path) -> None:
     first = medverse(tmp_path, "db", "upgrade")
     assert "0001 initial schema" in first.stdout

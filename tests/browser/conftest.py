@@ -97,6 +97,12 @@ class Person:
     def objects(self) -> dict[str, dict[str, Any]]:
         return {o["id"]: o for o in self.hook("objects()")}
 
+    def next_frames(self, n: int = 2, timeout: float = 10_000) -> None:
+        """Waits until the page has drawn ``n`` more frames, so the screen (and what a click there
+        hits) shows everything done before the call."""
+        start = int(self.hook("frames()"))
+        self.wait("__medverse.frames() >= arg", timeout, arg=start + n)
+
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:

@@ -59,7 +59,10 @@ def test_dropped_connection_shows_banner_catches_up_and_resends_queued_commands(
     sam.page.locator("#chat-log .chat-msg", has_text=missed_text).wait_for()
     assert sam.page.evaluate("() => window.__queued")["ok"] is True
     ines.page.locator("#chat-log .chat-msg", has_text=queued_text).wait_for()
-    ines.page.wait_for_timeout(300)
+    # a later message: events arrive in order, so a second copy of Sam's would be in the log before it
+    marker = f"after the resend {uuid.uuid4().hex[:6]}"
+    assert ines.command("chat.send", {"text": marker})["ok"]
+    ines.page.locator("#chat-log .chat-msg", has_text=marker).wait_for()
     assert ines.page.locator("#chat-log .chat-msg", has_text=queued_text).count() == 1
     assert sam.hook("seq()") > seq
     assert ines.command("object.delete", {"id": oid})["ok"]

@@ -77,7 +77,7 @@ def test_two_users_see_each_other_and_movement_is_smooth(people: PeopleFactory) 
             samples.append(tuple(a["position"]))
             if math.dist(samples[-1], start) > 1.0:
                 break
-            ines.page.wait_for_timeout(30)
+            ines.page.wait_for_timeout(30)  # kept: the sampling interval of a deadline loop
     finally:
         sam.page.keyboard.up("w")
     assert math.dist(samples[-1], start) > 1.0, samples

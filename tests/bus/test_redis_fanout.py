@@ -6,7 +6,7 @@ import asyncio
 import secrets
 
 import pytest
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, eventually
 
 from medverse.client import SpaceClient, sign_in
 
@@ -41,9 +41,8 @@ async def test_two_processes_share_one_space(two_servers) -> None:
     sam = SpaceClient(b.url, "commons-demo", await sign_in(b.url, "sam", "student-demo"))
     await ines.connect()
     await sam.connect()
-    await asyncio.sleep(0.3)
     # participants on the other process are listed
-    assert "Sam Okafor" in {p["display_name"] for p in ines.participants.values()}
+    await eventually(lambda: "Sam Okafor" in {p["display_name"] for p in ines.participants.values()})
     # a command on A reaches the client on B
     ack = await ines.command("object.create", {"shape": "box", "position": [0, 1, 0], "id": "shared"})
     ev = await sam.wait_event(lambda e: e["seq"] == ack["seq"])
@@ -54,10 +53,11 @@ async def test_two_processes_share_one_space(two_servers) -> None:
     await ines.wait_event(lambda e: e["seq"] == ack2["seq"])
     assert ines.state == sam.state
     # poses cross too
-    for _ in range(5):
+    async def sent_and_seen() -> bool:  # sends a pose as a headset does, until Sam has one
         await ines.send_pose((3.0, 1.5, 0.0, 0, 0, 0, 1))
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.2)
+        return ines.you["pid"] in sam.poses
+
+    await eventually(sent_and_seen, interval=0.05)
     assert sam.poses[ines.you["pid"]].floats[0] == 3.0
     await ines.close(), await sam.close()
 
@@ -68,12 +68,12 @@ async def test_interleaved_writers_on_two_processes_keep_one_order(two_servers) 
     kim = SpaceClient(b.url, "commons-demo", await sign_in(b.url, "kim", "student-demo"))
     await ines.connect(), await kim.connect()
 
-    async def talk(client: SpaceClient, who: str) -> None:
+    async def talk(client: SpaceClient, who: str) -> int:
         for i in range(20):
-            await client.command("chat.send", {"text": f"{who}{i}"})
+            ack = await client.command("chat.send", {"text": f"{who}{i}"})
+        return int(ack["seq"])
 
-    await asyncio.gather(talk(ines, "a"), talk(kim, "b"))
-    await asyncio.sleep(0.5)
-    assert ines.seq == kim.seq
+    head = max(await asyncio.gather(talk(ines, "a"), talk(kim, "b")))
+    await eventually(lambda: ines.seq == kim.seq == head)
     assert [m["text"] for m in ines.state["chat"]] == [m["text"] for m in kim.state["chat"]]
     await ines.close(), await kim.close()

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from medverse.cli import main
@@ -19,6 +20,7 @@ def test_medverse_help_does_not_import_the_engine() -> None:
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+@pytest.mark.slow  # ten simulated minutes with waveforms and a plot, ~10 s
 def test_run_writes_csv_and_plot(tmp_path: Path) -> None:
     csv_path = tmp_path / "r.csv"
     png = tmp_path / "r.png"

@@ -41,6 +41,7 @@ def test_different_patients_have_different_physiology() -> None:
     assert col(c, "spo2", 2)[-1] < col(c, "spo2", 0)[-1]
 
 
+@pytest.mark.slow  # two simulated hours, ~5 s
 def test_two_hours_at_rest_are_stable() -> None:
     b = PatientBatch([Patient()], trend_interval_s=10.0)
     c = b.advance(7200.0)

@@ -145,6 +145,7 @@ def test_fuzz_loader_with_arbitrary_text(text: str) -> None:
         load_scenario("fuzz.yaml", text)
 
 
+@pytest.mark.slow  # ~6 s
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenario_like)
 def test_fuzz_loader_with_arbitrary_structures(data: dict) -> None:
@@ -156,6 +157,7 @@ def test_fuzz_loader_with_arbitrary_structures(data: dict) -> None:
         raise AssertionError(exc) from exc
 
 
+@pytest.mark.slow  # ~9 s
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(action_like, max_size=3))
 def test_fuzz_loader_with_near_valid_actions(actions: list) -> None:

@@ -9,9 +9,9 @@ import pytest
 from pydantic import BaseModel
 
 from medverse.bus import LocalBus
+from medverse.commons import commons_plugin
 from medverse.config import load_settings
 from medverse.errors import Conflict, Forbidden, InvalidInput, NotFound, ServerError
-from medverse.commons import commons_plugin
 from medverse.spaces import Actor, Command, KindSet, RulesOnly, SpaceKind, SpaceManager
 from medverse.spaces.kinds import UnknownCommand
 from medverse.spaces.metrics import Metrics
