@@ -18,8 +18,8 @@ from pathlib import Path
 
 from _server import machine  # type: ignore[import-not-found]
 from medverse.bus import LocalBus
-from medverse.config import load_settings
 from medverse.commons import commons_plugin
+from medverse.config import load_settings
 from medverse.spaces import Actor, KindSet, SpaceManager
 from medverse.spaces.metrics import Metrics
 from medverse.store import Database, StoredEvent

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.anatomy.test_anatomy_space import import_sample, wait_job
-from tests.conftest import LiveServer, join
 
 from medverse import samples
 from medverse.client import CommandRefused
+from tests.anatomy.test_anatomy_space import import_sample, wait_job
+from tests.conftest import LiveServer, eventually, join
 
 needs_samples = pytest.mark.skipif(samples.samples_dir() is None, reason="no sample-data mirror on this machine")
 
@@ -152,17 +152,14 @@ async def test_a_third_upload_is_refused_at_once_and_nothing_is_left_behind(smal
                       "Content-Type: application/octet-stream\r\nContent-Length: 900000\r\n\r\n").encode() + b"\0" * 1000)
         await writer.drain()
         writers.append((reader, writer))
-    await asyncio.sleep(0.5)  # let the server take both places (it answers nothing until the body ends)
+    # the server has taken both places once both uploads stream to disk (it answers nothing until a body ends)
+    await eventually(lambda: len(list((server.data_dir / "uploads").iterdir())) == 2, timeout=10)
     async with httpx.AsyncClient(base_url=server.url, cookies={"medverse_session": cookie}) as http:
         r = await http.post(path, content=b"PK" * 10)
         assert r.status_code == 409 and "imports are running" in r.json()["detail"]
         for _reader, writer in writers:  # the stalled clients go away
             writer.close()
-        for _ in range(100):
-            if not uploads_left(server):
-                break
-            await asyncio.sleep(0.05)
-        assert uploads_left(server) == []
+        await eventually(lambda: not list((server.data_dir / "uploads").iterdir()), timeout=10)
         r = await http.post(path, content=b"not a zip")  # the places are free again
         assert r.status_code == 202
 
