@@ -77,9 +77,12 @@ def _layer_markers(item: pytest.Item) -> set[str]:
         sources += [_source(d.func) for defs in info.name2fixturedefs.values() for d in defs]
     if any(STARTS_A_SERVER.search(src) for src in sources):
         marks.add("slow")
-    if (any(USES_SAMPLES.search(src) for src in sources) or SAMPLE_PARAM.search(item.name)
-            or names & {"abdomen_ct", "dicom20_j2k"}
-            or any("sample" in str(m.kwargs.get("reason", "")) for m in item.iter_markers("skipif"))):
+    if (
+        any(USES_SAMPLES.search(src) for src in sources)
+        or SAMPLE_PARAM.search(item.name)
+        or names & {"abdomen_ct", "dicom20_j2k"}
+        or any("sample" in str(m.kwargs.get("reason", "")) for m in item.iter_markers("skipif"))
+    ):
         marks.add("samples")
     return marks
 
@@ -96,8 +99,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
-async def eventually(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01,
-                     what: str | None = None) -> Any:
+async def eventually(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01, what: str | None = None) -> Any:
     """Wait until ``predicate()`` is truthy (or, if it returns an awaitable, its result is) and
     return that value; fail the test after ``timeout`` seconds naming what was awaited.
 
@@ -148,8 +150,18 @@ class LiveServer:
     def start(self, timeout: float = 120.0) -> LiveServer:
         if self.proc is not None:
             raise RuntimeError("server already running")
-        cmd = [sys.executable, "-m", "medverse.cli", "serve", "--port", str(self.port),
-               "--data-dir", str(self.data_dir), "--log-level", "warning"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "medverse.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--log-level",
+            "warning",
+        ]
         if self.demo:
             cmd.append("--demo")
         env = {**os.environ, **self.env}
@@ -190,9 +202,7 @@ class LiveServer:
     def login(self, username: str) -> Iterator[httpx.Client]:
         """An HTTP client signed in as ``username`` (use it in a ``with`` block)."""
         with httpx.Client(base_url=self.url, timeout=10) as client:
-            r = client.post(
-                "/api/auth/login", json={"username": username, "password": self.credentials[username]}
-            )
+            r = client.post("/api/auth/login", json={"username": username, "password": self.credentials[username]})
             r.raise_for_status()
             yield client
 

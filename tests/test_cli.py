@@ -10,8 +10,13 @@ import pytest
 
 
 def medverse(data: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "medverse.cli", *args, "--data-dir", str(data)],
-                          capture_output=True, text=True, input=input, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "medverse.cli", *args, "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=120,
+    )
 
 
 @pytest.mark.slow  # each CLI run is a Python start-up (~1 s)

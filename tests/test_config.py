@@ -10,8 +10,9 @@ from medverse.config import load_settings
 
 
 def test_environment_is_read_and_typed(tmp_path: Path) -> None:
-    s = load_settings({"MEDVERSE_PORT": "9001", "MEDVERSE_METRICS": "yes", "MEDVERSE_PRESENCE_HZ": "30",
-                       "MEDVERSE_DATA_DIR": str(tmp_path)})
+    s = load_settings(
+        {"MEDVERSE_PORT": "9001", "MEDVERSE_METRICS": "yes", "MEDVERSE_PRESENCE_HZ": "30", "MEDVERSE_DATA_DIR": str(tmp_path)}
+    )
     assert s.port == 9001 and s.metrics is True and s.presence_hz == 30.0 and s.data_dir == tmp_path
     assert s.effective_database_url == f"sqlite:///{tmp_path / 'medverse.db'}"
 
@@ -22,9 +23,13 @@ def test_bad_values_name_the_variable() -> None:
 
 
 def test_secrets_stay_out_of_reprs(tmp_path: Path) -> None:
-    s = load_settings({"MEDVERSE_SECRET_KEY": "super-secret-key",
-                       "MEDVERSE_DATABASE_URL": "postgresql://medverse:hunter2@db/medverse",
-                       "MEDVERSE_DATA_DIR": str(tmp_path)})
+    s = load_settings(
+        {
+            "MEDVERSE_SECRET_KEY": "super-secret-key",
+            "MEDVERSE_DATABASE_URL": "postgresql://medverse:hunter2@db/medverse",
+            "MEDVERSE_DATA_DIR": str(tmp_path),
+        }
+    )
     text = repr(s) + str(s)
     assert "super-secret-key" not in text and "hunter2" not in text
     assert s.resolved_secret_key() == "super-secret-key"

@@ -27,8 +27,12 @@ def main() -> None:
 
 
 _common = [
-    click.option("--data-dir", type=click.Path(path_type=Path), default=None,
-                 help="Folder for the SQLite file, blobs and secret key (default ./data)."),
+    click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Folder for the SQLite file, blobs and secret key (default ./data).",
+    ),
     click.option("--database-url", default=None, help="SQLAlchemy URL (default: SQLite in the data dir)."),
 ]
 
@@ -46,16 +50,22 @@ def common(fn):  # type: ignore[no-untyped-def]
 @click.option("--redis-url", default=None, help="Redis URL for serving spaces from several processes.")
 @click.option("--demo", is_flag=True, help="Create the demo accounts and spaces if missing.")
 @click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warning", "error"]))
-def serve(data_dir: Path | None, database_url: str | None, host: str | None, port: int | None,
-          redis_url: str | None, demo: bool, log_level: str) -> None:
+def serve(
+    data_dir: Path | None,
+    database_url: str | None,
+    host: str | None,
+    port: int | None,
+    redis_url: str | None,
+    demo: bool,
+    log_level: str,
+) -> None:
     """Run the medverse server."""
     import uvicorn
 
     from medverse.app import create_app
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port,
-                         redis_url=redis_url)
+    settings = _settings(data_dir=data_dir, database_url=database_url, host=host, port=port, redis_url=redis_url)
     app = create_app(settings, demo=demo)
     config = uvicorn.Config(
         app,
@@ -84,8 +94,9 @@ def user() -> None:
 @click.option("--display-name", default=None, help="Name shown to others (default: the username).")
 @click.option("--password", default=None, help="Password (asked for when omitted).")
 @click.option("--admin", is_flag=True, help="Make the account a site admin.")
-def user_add(data_dir: Path | None, database_url: str | None, username: str,
-             display_name: str | None, password: str | None, admin: bool) -> None:
+def user_add(
+    data_dir: Path | None, database_url: str | None, username: str, display_name: str | None, password: str | None, admin: bool
+) -> None:
     """Create an account."""
     from pydantic import ValidationError
 
@@ -98,8 +109,7 @@ def user_add(data_dir: Path | None, database_url: str | None, username: str,
     if password is None:
         password = getpass.getpass(f"password for {username}: ")
     try:
-        body = NewUser(username=username, display_name=display_name or username, password=password,
-                       is_admin=admin)
+        body = NewUser(username=username, display_name=display_name or username, password=password, is_admin=admin)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(x) for x in err["loc"])
@@ -138,10 +148,16 @@ def space() -> None:
 @click.argument("name")
 @click.option("--kind", default="commons", show_default=True, help="A registered space kind.")
 @click.option("--title", default="", help="Title shown in the lobby.")
-@click.option("--member", "members", multiple=True, metavar="USER:ROLE",
-              help="Add a member (role: instructor, participant or observer). Repeatable.")
-def space_create(data_dir: Path | None, database_url: str | None, name: str, kind: str,
-                 title: str, members: tuple[str, ...]) -> None:
+@click.option(
+    "--member",
+    "members",
+    multiple=True,
+    metavar="USER:ROLE",
+    help="Add a member (role: instructor, participant or observer). Repeatable.",
+)
+def space_create(
+    data_dir: Path | None, database_url: str | None, name: str, kind: str, title: str, members: tuple[str, ...]
+) -> None:
     """Create a space."""
     from medverse.app.factory import build_services
     from medverse.auth.roles import ROLES
@@ -213,9 +229,13 @@ def protocol() -> None:
 
 
 @protocol.command("ts")
-@click.option("--out", "out", type=click.Path(path_type=Path), default=None,
-              help="Where to write the module (default web/src/net/contract.gen.ts of this checkout; "
-                   "'-' prints it).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to write the module (default web/src/net/contract.gen.ts of this checkout; '-' prints it).",
+)
 def protocol_ts(out: Path | None) -> None:
     """Write the contract as the TypeScript module the web client imports."""
     from medverse.kinds import kind_rules

@@ -115,8 +115,9 @@ class SpaceClient:
     async def send_raw(self, data: str | bytes) -> None:
         await self._ws.send(data)
 
-    async def command(self, name: str, args: dict[str, Any] | None = None, *, cmd_id: str | None = None,
-                      timeout: float = 10.0) -> dict[str, Any]:
+    async def command(
+        self, name: str, args: dict[str, Any] | None = None, *, cmd_id: str | None = None, timeout: float = 10.0
+    ) -> dict[str, Any]:
         """Send a command and wait for its ack; raises CommandRefused on an error frame."""
         cmd_id = cmd_id or f"c-{uuid.uuid4().hex}"
         msg = {"type": P.COMMAND, "id": cmd_id, "name": name, "args": args or {}}
@@ -129,8 +130,7 @@ class SpaceClient:
             raise CommandRefused(reply["code"], reply["message"])
         return reply
 
-    async def send_pose(self, head: tuple[float, ...], flags: int = 0,
-                        rest: tuple[float, ...] = (0.0,) * 20) -> None:
+    async def send_pose(self, head: tuple[float, ...], flags: int = 0, rest: tuple[float, ...] = (0.0,) * 20) -> None:
         await self._ws.send(presence.encode_pose(presence.Pose(flags, tuple(head) + tuple(rest))))
 
     async def wait_event(self, predicate: Any, timeout: float = 5.0) -> dict[str, Any]:
@@ -188,8 +188,7 @@ class SpaceClient:
         t = msg["type"]
         if t == P.WELCOME:
             if msg.get("protocol") != P.PROTOCOL_VERSION:
-                self.mismatch = (f"the server speaks protocol {msg.get('protocol')}, "
-                                 f"this client {P.PROTOCOL_VERSION}")
+                self.mismatch = f"the server speaks protocol {msg.get('protocol')}, this client {P.PROTOCOL_VERSION}"
                 self._joined.set()
                 return
             self.you = msg["you"]

@@ -26,9 +26,7 @@ def ensure_users(db: Database) -> dict[str, User]:
     users: dict[str, User] = {}
     for username, display, password, is_admin in DEMO_USERS:
         found = db.user_by_username(username)
-        users[username] = found[0] if found else db.create_user(
-            username, display, hash_password(password), is_admin
-        )
+        users[username] = found[0] if found else db.create_user(username, display, hash_password(password), is_admin)
     return users
 
 

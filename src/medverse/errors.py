@@ -68,9 +68,7 @@ class MissingExtra(MedverseError, ImportError):
     title = "Optional feature not installed"
 
     def __init__(self, module: str, extra: str) -> None:
-        super().__init__(
-            f"{module!r} is not installed; install it with: pip install 'medverse[{extra}]'"
-        )
+        super().__init__(f"{module!r} is not installed; install it with: pip install 'medverse[{extra}]'")
         self.module = module
         self.extra = extra
 

@@ -24,8 +24,10 @@ needs_samples = pytest.mark.skipif(samples.samples_dir() is None, reason="no sam
 def make_lab(server: LiveServer, members: list[tuple[str, str]]) -> str:
     name = f"lab-{secrets.token_hex(4)}"
     with server.login("admin") as admin:
-        r = admin.post("/api/spaces", json={"name": name, "kind": "anatomy", "members": [
-            {"username": u, "role": role} for u, role in members]})
+        r = admin.post(
+            "/api/spaces",
+            json={"name": name, "kind": "anatomy", "members": [{"username": u, "role": role} for u, role in members]},
+        )
         assert r.status_code == 201, r.text
     return name
 
@@ -42,10 +44,15 @@ async def test_a_study_is_reachable_only_through_a_space_that_owns_it(live_serve
     study = await import_sample(live_server, mine, "abdomen-ct", sam)
     sid = study["id"]
     with live_server.login("kim") as kim:  # a member of another space, instructor there
-        for path in (f"/api/spaces/{mine}/studies/{sid}/study.json", f"/api/spaces/{mine}/studies/{sid}/scene.glb",
-                     f"/api/spaces/{mine}/studies/{sid}/slice.png", f"/api/spaces/{mine}/studies/{sid}/slice.json",
-                     f"/api/spaces/{other}/studies/{sid}/study.json", f"/api/spaces/{other}/studies/{sid}/slice.png",
-                     f"/api/studies/{sid}/study.json"):
+        for path in (
+            f"/api/spaces/{mine}/studies/{sid}/study.json",
+            f"/api/spaces/{mine}/studies/{sid}/scene.glb",
+            f"/api/spaces/{mine}/studies/{sid}/slice.png",
+            f"/api/spaces/{mine}/studies/{sid}/slice.json",
+            f"/api/spaces/{other}/studies/{sid}/study.json",
+            f"/api/spaces/{other}/studies/{sid}/slice.png",
+            f"/api/studies/{sid}/study.json",
+        ):
             assert kim.get(path).status_code == 404, path
     kim_ws = await join(live_server, other, "kim")
     with pytest.raises(CommandRefused) as refused:  # loading another space's study by its id
@@ -107,13 +114,11 @@ def test_a_long_or_hostile_file_name_is_not_kept(live_server) -> None:
     with live_server.login("ines") as ines:
         r = ines.post(f"/api/spaces/{lab}/studies/upload", params={"filename": "x" * 300 + ".zip"}, content=b"PK")
         assert r.status_code == 422
-        r = ines.post(f"/api/spaces/{lab}/studies/upload", params={"filename": "../" * 60 + "a.zip"},
-                      content=b"not a zip")
+        r = ines.post(f"/api/spaces/{lab}/studies/upload", params={"filename": "../" * 60 + "a.zip"}, content=b"not a zip")
         assert r.status_code == 202, r.text
         job = asyncio.run(wait_job(ines, r.json()["job"]["id"]))
         assert job["state"] == "failed" and "/" not in (job["error"] or "").replace("a .zip", "")
-        r = ines.post(f"/api/spaces/{lab}/studies/upload", params={"filename": "scan.zip"},
-                      files={"file": ("scan.zip", b"PK")})
+        r = ines.post(f"/api/spaces/{lab}/studies/upload", params={"filename": "scan.zip"}, files={"file": ("scan.zip", b"PK")})
         assert r.status_code == 422 and "request body" in r.json()["detail"]
 
 
@@ -148,8 +153,13 @@ async def test_a_third_upload_is_refused_at_once_and_nothing_is_left_behind(smal
     writers = []
     for _ in range(2):
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write((f"POST {path} HTTP/1.1\r\nHost: x\r\nCookie: medverse_session={cookie}\r\n"
-                      "Content-Type: application/octet-stream\r\nContent-Length: 900000\r\n\r\n").encode() + b"\0" * 1000)
+        writer.write(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nCookie: medverse_session={cookie}\r\n"
+                "Content-Type: application/octet-stream\r\nContent-Length: 900000\r\n\r\n"
+            ).encode()
+            + b"\0" * 1000
+        )
         await writer.drain()
         writers.append((reader, writer))
     # the server has taken both places once both uploads stream to disk (it answers nothing until a body ends)
@@ -170,8 +180,11 @@ async def test_an_uploads_file_name_never_becomes_its_title_or_reaches_the_logs(
     sam = await join(live_server, lab, "sam")
     scan = samples.path("ct_abdomen_3mm").read_bytes()
     with live_server.login("ines") as ines:
-        r = ines.post(f"/api/spaces/{lab}/studies/upload", content=scan,
-                      params={"filename": "DOE^JANE_1961-02-03.nii.gz", "title": "Teaching case 7"})
+        r = ines.post(
+            f"/api/spaces/{lab}/studies/upload",
+            content=scan,
+            params={"filename": "DOE^JANE_1961-02-03.nii.gz", "title": "Teaching case 7"},
+        )
         assert r.status_code == 202, r.text
     ev = await sam.wait_event(lambda e: e["name"] == "anatomy.study_loaded", timeout=120)
     assert ev["data"]["study"]["title"] == "Teaching case 7"

@@ -21,9 +21,18 @@ pytestmark = pytest.mark.skipif(samples.samples_dir() is None, reason="no sample
 def lab(live_server: LiveServer) -> str:
     name = f"lab-{secrets.token_hex(4)}"
     with live_server.login("admin") as admin:
-        r = admin.post("/api/spaces", json={"name": name, "kind": "anatomy", "members": [
-            {"username": "ines", "role": "instructor"}, {"username": "sam", "role": "participant"},
-            {"username": "kim", "role": "observer"}]})
+        r = admin.post(
+            "/api/spaces",
+            json={
+                "name": name,
+                "kind": "anatomy",
+                "members": [
+                    {"username": "ines", "role": "instructor"},
+                    {"username": "sam", "role": "participant"},
+                    {"username": "kim", "role": "observer"},
+                ],
+            },
+        )
         assert r.status_code == 201, r.text
     return name
 
@@ -146,11 +155,14 @@ def test_imports_are_for_instructors_of_anatomy_spaces(live_server, lab) -> None
         assert r.status_code == 422 and ".zip" in r.json()["detail"]
 
 
-@pytest.mark.parametrize("filename, payload, code", [
-    ("random.zip", bytes(range(256)) * 40, None),
-    ("scan.dcm", b"\x00" * 128 + b"DICM" + b"\x02\x00" * 50, None),
-    ("traversal.zip", "traversal", "unsafe-archive"),
-])
+@pytest.mark.parametrize(
+    "filename, payload, code",
+    [
+        ("random.zip", bytes(range(256)) * 40, None),
+        ("scan.dcm", b"\x00" * 128 + b"DICM" + b"\x02\x00" * 50, None),
+        ("traversal.zip", "traversal", "unsafe-archive"),
+    ],
+)
 async def test_bad_uploads_fail_as_jobs_with_a_reason(live_server, lab, filename, payload, code) -> None:
     if payload == "traversal":
         buf = io.BytesIO()
@@ -158,8 +170,12 @@ async def test_bad_uploads_fail_as_jobs_with_a_reason(live_server, lab, filename
             z.writestr("../../evil.dcm", b"x" * 100)
         payload = buf.getvalue()
     with live_server.login("ines") as ines:
-        r = ines.post(f"/api/spaces/{lab}/studies/upload", params={"filename": filename}, content=payload,
-                      headers={"Content-Type": "application/octet-stream"})
+        r = ines.post(
+            f"/api/spaces/{lab}/studies/upload",
+            params={"filename": filename},
+            content=payload,
+            headers={"Content-Type": "application/octet-stream"},
+        )
         assert r.status_code == 202, r.text
         job_id = r.json()["job"]["id"]
         job = await wait_job(ines, job_id)

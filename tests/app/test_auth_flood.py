@@ -47,8 +47,11 @@ async def _flood(url: str, stop: asyncio.Event, answers: list[httpx.Response], s
     async with httpx.AsyncClient(base_url=url, timeout=120) as http:
         while not stop.is_set():
             name = "x" + secrets.token_hex(6)
-            r = await http.post("/api/auth/login", json={"username": name, "password": "guess-" + name},
-                                headers={"X-Forwarded-For": _random_address(rng)})
+            r = await http.post(
+                "/api/auth/login",
+                json={"username": name, "password": "guess-" + name},
+                headers={"X-Forwarded-For": _random_address(rng)},
+            )
             answers.append(r)
             if r.status_code in (429, 503):
                 await asyncio.sleep(0.05)  # a refused attacker comes straight back
@@ -81,10 +84,12 @@ async def test_a_sign_in_flood_does_not_slow_commands_in_a_space(proxied_server:
 
     p95 = sorted(loaded)[math.ceil(0.95 * len(loaded)) - 1]
     statuses = [r.status_code for r in answers]
-    print(f"\ncommand -> ack: quiet median {statistics.median(quiet) * 1000:.0f} ms; "
-          f"under the sign-in flood median {statistics.median(loaded) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
-          f"max {max(loaded) * 1000:.0f} ms over {len(loaded)} commands; "
-          f"{len(statuses)} sign-ins answered: { {s: statuses.count(s) for s in sorted(set(statuses))} }")
+    print(
+        f"\ncommand -> ack: quiet median {statistics.median(quiet) * 1000:.0f} ms; "
+        f"under the sign-in flood median {statistics.median(loaded) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, "
+        f"max {max(loaded) * 1000:.0f} ms over {len(loaded)} commands; "
+        f"{len(statuses)} sign-ins answered: { {s: statuses.count(s) for s in sorted(set(statuses))} }"
+    )
     assert p95 < P95_BOUND_S
     # the attack really ran: passwords were checked all along, and the sign-ins beyond the pool's
     # bounded line were refused at once with 503 problem JSON saying when to come back

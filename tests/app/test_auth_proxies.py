@@ -34,8 +34,9 @@ def cookie_secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServ
 def seen_address(server: LiveServer, headers: dict[str, str]) -> str:
     """The client address the server recorded for a failed sign-in sent with ``headers``."""
     name = f"probe{secrets.token_hex(4)}"
-    r = httpx.post(server.url + "/api/auth/login", json={"username": name, "password": "wrong-guess"},
-                   headers=headers, timeout=30)
+    r = httpx.post(
+        server.url + "/api/auth/login", json={"username": name, "password": "wrong-guess"}, headers=headers, timeout=30
+    )
     assert r.status_code == 401, r.text
     with server.login("admin") as admin:
         entries = admin.get("/api/audit", params={"limit": 100}).json()["entries"]
@@ -43,8 +44,9 @@ def seen_address(server: LiveServer, headers: dict[str, str]) -> str:
 
 
 def sign_in(server: LiveServer, headers: dict[str, str]) -> httpx.Response:
-    r = httpx.post(server.url + "/api/auth/login", json={"username": "sam", "password": "student-demo"},
-                   headers=headers, timeout=30)
+    r = httpx.post(
+        server.url + "/api/auth/login", json={"username": "sam", "password": "student-demo"}, headers=headers, timeout=30
+    )
     assert r.status_code == 200, r.text
     return r
 
@@ -69,8 +71,9 @@ def test_a_trusted_proxy_gives_the_right_most_untrusted_address(proxied: LiveSer
     assert seen_address(proxied, {"X-Forwarded-For": "6.6.6.6, 203.0.113.11, 10.1.2.3"}) == "203.0.113.11"
     two_headers = [("X-Forwarded-For", "6.6.6.6"), ("X-Forwarded-For", "203.0.113.12, 10.9.9.9")]
     name = f"probe{secrets.token_hex(4)}"
-    httpx.post(proxied.url + "/api/auth/login", json={"username": name, "password": "wrong-guess"},
-               headers=two_headers, timeout=30)
+    httpx.post(
+        proxied.url + "/api/auth/login", json={"username": name, "password": "wrong-guess"}, headers=two_headers, timeout=30
+    )
     with proxied.login("admin") as admin:
         entries = admin.get("/api/audit", params={"limit": 100}).json()["entries"]
     assert next(e["ip"] for e in entries if e["target"] == name) == "203.0.113.12"
@@ -86,8 +89,11 @@ def test_cookies_are_secure_when_a_trusted_proxy_says_https(proxied: LiveServer)
     assert "samesite=lax" in cookies["medverse_session"] and "samesite=strict" in cookies["medverse_device"]
     assert r.headers["strict-transport-security"].startswith("max-age=")
     # signing out over HTTPS deletes the cookie with the same attributes
-    out = httpx.post(proxied.url + "/api/auth/logout", cookies={"medverse_session": r.cookies["medverse_session"]},
-                     headers={"X-Forwarded-Proto": "https"})
+    out = httpx.post(
+        proxied.url + "/api/auth/logout",
+        cookies={"medverse_session": r.cookies["medverse_session"]},
+        headers={"X-Forwarded-Proto": "https"},
+    )
     assert out.status_code == 204 and "; secure" in set_cookies(out)["medverse_session"]
 
     plain = sign_in(proxied, {"X-Forwarded-For": "203.0.113.20", "X-Forwarded-Proto": "http"})

@@ -21,12 +21,15 @@ PASSWORD = "right-password"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    s = LiveServer(tmp_path_factory.mktemp("throttle"), env={
-        "MEDVERSE_TRUSTED_PROXIES": "127.0.0.1",
-        "MEDVERSE_AUTH_FREE_FAILURES_PER_NAME": str(FREE_PER_NAME),
-        "MEDVERSE_AUTH_FREE_FAILURES_PER_ADDRESS": str(FREE_PER_ADDRESS),
-        "MEDVERSE_AUTH_MAX_DELAY_S": "60",
-    })
+    s = LiveServer(
+        tmp_path_factory.mktemp("throttle"),
+        env={
+            "MEDVERSE_TRUSTED_PROXIES": "127.0.0.1",
+            "MEDVERSE_AUTH_FREE_FAILURES_PER_NAME": str(FREE_PER_NAME),
+            "MEDVERSE_AUTH_FREE_FAILURES_PER_ADDRESS": str(FREE_PER_ADDRESS),
+            "MEDVERSE_AUTH_MAX_DELAY_S": "60",
+        },
+    )
     s.start()
     yield s
     s.stop()
@@ -50,8 +53,7 @@ def new_user(server: LiveServer) -> str:
     return name
 
 
-def attempt(server: LiveServer, username: str, password: str, addr: str,
-            client: httpx.Client | None = None) -> httpx.Response:
+def attempt(server: LiveServer, username: str, password: str, addr: str, client: httpx.Client | None = None) -> httpx.Response:
     body = {"username": username, "password": password}
     headers = {"X-Forwarded-For": addr}
     if client is not None:

@@ -103,8 +103,14 @@ def test_space_creation_validates_kind_name_and_members(live_server: LiveServer)
 def test_instructor_sets_roles_student_cannot(live_server: LiveServer) -> None:
     name = f"roles-{secrets.token_hex(3)}"
     with live_server.login("admin") as admin:
-        admin.post("/api/spaces", json={"name": name, "kind": "commons", "members": [
-            {"username": "ines", "role": "instructor"}, {"username": "sam", "role": "participant"}]})
+        admin.post(
+            "/api/spaces",
+            json={
+                "name": name,
+                "kind": "commons",
+                "members": [{"username": "ines", "role": "instructor"}, {"username": "sam", "role": "participant"}],
+            },
+        )
     with live_server.login("sam") as sam:
         assert_problem(sam.put(f"/api/spaces/{name}/members/kim", json={"role": "participant"}), 403, "forbidden")
     with live_server.login("ines") as ines:
@@ -116,8 +122,7 @@ def test_instructor_sets_roles_student_cannot(live_server: LiveServer) -> None:
 
 def test_audit_log_records_security_actions_and_is_read_only(live_server: LiveServer) -> None:
     with live_server.login("admin") as admin:
-        admin.post("/api/users", json={"username": f"aud{secrets.token_hex(3)}", "display_name": "A",
-                                       "password": "long-enough"})
+        admin.post("/api/users", json={"username": f"aud{secrets.token_hex(3)}", "display_name": "A", "password": "long-enough"})
         entries = admin.get("/api/audit").json()["entries"]
         actions = {e["action"] for e in entries}
         assert {"auth.login", "user.create", "space.create"} <= actions
@@ -129,8 +134,10 @@ def test_audit_log_records_security_actions_and_is_read_only(live_server: LiveSe
 
 def test_repeated_failed_sign_ins_are_throttled(live_server: LiveServer) -> None:
     user = f"brute{secrets.token_hex(3)}"
-    codes = [httpx.post(live_server.url + "/api/auth/login", json={"username": user, "password": "wrong-pw"}).status_code
-             for _ in range(11)]
+    codes = [
+        httpx.post(live_server.url + "/api/auth/login", json={"username": user, "password": "wrong-pw"}).status_code
+        for _ in range(11)
+    ]
     assert codes[:10] == [401] * 10 and codes[10] == 429
 
 
@@ -140,8 +147,15 @@ def test_the_web_client_is_served_for_unknown_paths(live_server: LiveServer) -> 
     assert "<!doctype html" in r.text.lower()
 
 
-@pytest.mark.parametrize("path", ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/assets/../../../../etc/passwd",
-                                  "/assets/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/assets/../../../../etc/passwd",
+        "/assets/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    ],
+)
 def test_static_files_do_not_escape_the_client_folder(live_server: LiveServer, path: str) -> None:
     # http.client sends the path as written (httpx would remove the dot segments before sending)
     conn = http.client.HTTPConnection("127.0.0.1", live_server.port, timeout=10)

@@ -50,8 +50,9 @@ def test_every_kind_of_response_carries_the_security_headers(live_server: LiveSe
         r = httpx.get(live_server.url + path)
         assert r.status_code == status, path
         assert_security_headers(r)
-    too_big = httpx.post(live_server.url + "/api/auth/login", content=b"x" * (2 * 1024 * 1024),
-                         headers={"content-type": "application/json"})
+    too_big = httpx.post(
+        live_server.url + "/api/auth/login", content=b"x" * (2 * 1024 * 1024), headers={"content-type": "application/json"}
+    )
     assert_problem(too_big, 413, "too-large")
     assert_security_headers(too_big)
     refused = httpx.post(live_server.url + "/api/auth/logout", headers={"Origin": "https://evil.example"})
@@ -67,11 +68,15 @@ def test_the_api_docs_page_may_load_swagger_but_not_be_framed(live_server: LiveS
     assert r.headers["x-frame-options"] == "DENY"
 
 
-@pytest.mark.parametrize("headers", [
-    {"Origin": "https://evil.example"},
-    {"Origin": "null"},  # sandboxed frames and some redirects
-    {"Referer": "https://evil.example/page"},  # no Origin: the Referer decides
-], ids=["origin", "null-origin", "referer"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},  # sandboxed frames and some redirects
+        {"Referer": "https://evil.example/page"},  # no Origin: the Referer decides
+    ],
+    ids=["origin", "null-origin", "referer"],
+)
 def test_a_cross_site_sign_out_is_refused_and_the_session_lives(live_server: LiveServer, headers: dict) -> None:
     with live_server.login("sam") as sam:
         body = assert_problem(sam.post("/api/auth/logout", headers=headers), 403, "forbidden")
@@ -83,14 +88,20 @@ def test_another_port_of_the_same_host_is_another_site(live_server: LiveServer) 
     """SameSite=Lax cookies do go along from http://127.0.0.1:<other port>; the Origin check does not let them through."""
     with live_server.login("sam") as sam:
         assert_problem(sam.post("/api/auth/logout", headers={"Origin": "http://127.0.0.1:1"}), 403, "forbidden")
-        assert_problem(sam.post("/api/spaces", json={"name": "x-csrf", "kind": "commons"},
-                                headers={"Origin": "http://127.0.0.1:1"}), 403, "forbidden")
+        assert_problem(
+            sam.post("/api/spaces", json={"name": "x-csrf", "kind": "commons"}, headers={"Origin": "http://127.0.0.1:1"}),
+            403,
+            "forbidden",
+        )
         assert sam.get("/api/auth/me").status_code == 200
 
 
 def test_a_cross_site_sign_in_is_refused(live_server: LiveServer) -> None:
-    r = httpx.post(live_server.url + "/api/auth/login", json={"username": "sam", "password": "student-demo"},
-                   headers={"Origin": "https://evil.example"})
+    r = httpx.post(
+        live_server.url + "/api/auth/login",
+        json={"username": "sam", "password": "student-demo"},
+        headers={"Origin": "https://evil.example"},
+    )
     assert_problem(r, 403, "forbidden")
     assert "set-cookie" not in r.headers
 

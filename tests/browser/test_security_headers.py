@@ -35,13 +35,14 @@ def _open_a_study(page: Any) -> bool:
         try:
             page.wait_for_function(
                 "(s) => [...document.querySelectorAll('#anatomy-sample option')].some(o => o.value === s)",
-                arg=SAMPLE, timeout=10_000)
+                arg=SAMPLE,
+                timeout=10_000,
+            )
         except Exception:
             return False
         page.select_option("#anatomy-sample", SAMPLE)
         page.click("#anatomy-import")
-    page.wait_for_function("() => __anatomy.structureCount() > 0 && __anatomy.timings().rendered !== null",
-                           timeout=90_000)
+    page.wait_for_function("() => __anatomy.structureCount() > 0 && __anatomy.timings().rendered !== null", timeout=90_000)
     return True
 
 
@@ -63,8 +64,9 @@ def test_the_client_runs_under_its_content_security_policy(browser: Any, live_se
         assert _violations(page) == []
 
         page.goto(f"{live_server.url}/#/space/{SPACE}")
-        page.wait_for_function("(s) => window.__medverse && __medverse.space() === s && __medverse.connected()",
-                               arg=SPACE, timeout=45_000)
+        page.wait_for_function(
+            "(s) => window.__medverse && __medverse.space() === s && __medverse.connected()", arg=SPACE, timeout=45_000
+        )
         page.wait_for_function("() => window.__anatomy !== undefined")
         # the 3D model (glTF, blob: textures); without the sample mirror the empty lab is checked
         _open_a_study(page)

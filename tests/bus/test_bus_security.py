@@ -47,17 +47,31 @@ async def test_forged_bus_messages_change_nothing(two_servers, redis_url) -> Non
         space_id = admin.get("/api/spaces/commons-demo").json()["space"]["id"]
     prefix = a.env["MEDVERSE_BUS_PREFIX"]
     head = ines.seq
-    forged_event = {"type": "event", "seq": head + 1, "name": "member.role_changed",
-                    "data": {"user_id": sam_id, "role": "instructor", "display_name": "Sam"},
-                    "actor": 1, "cmd": None, "ts": time.time()}
+    forged_event = {
+        "type": "event",
+        "seq": head + 1,
+        "name": "member.role_changed",
+        "data": {"user_id": sam_id, "role": "instructor", "display_name": "Sam"},
+        "actor": 1,
+        "cmd": None,
+        "ts": time.time(),
+    }
     r = aioredis.Redis.from_url(redis_url)
     try:
         # what the review did (the old unsigned format), and the same signed with another key
         await r.publish(f"{prefix}:ev:{space_id}", json.dumps({"node": "evil", "events": [forged_event]}))
         mallory = RedisBus(redis_url, prefix, "not-the-site-secret")
-        for what, body in (("ev", {"head": head + 50}), ("pp", {"what": "joined", "info": {
-                "pid": 999999, "user_id": 666, "display_name": "Mallory", "role": "instructor", "muted": False}}),
-                ("ms", {"msg": {"type": "job.progress", "job": {"id": "x", "state": "succeeded"}}})):
+        for what, body in (
+            ("ev", {"head": head + 50}),
+            (
+                "pp",
+                {
+                    "what": "joined",
+                    "info": {"pid": 999999, "user_id": 666, "display_name": "Mallory", "role": "instructor", "muted": False},
+                },
+            ),
+            ("ms", {"msg": {"type": "job.progress", "job": {"id": "x", "state": "succeeded"}}}),
+        ):
             channel = f"{prefix}:{what}:{space_id}"
             await r.publish(channel, mallory.seal(channel, json.dumps(body).encode()))
         await r.publish(f"{prefix}:pp:{space_id}", b"\xff" * 80)  # garbage
@@ -88,9 +102,25 @@ def redis_with_password(tmp_path):  # type: ignore[no-untyped-def]
     if exe is None:
         pytest.skip("redis-server is not installed here")
     port = free_port()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--requirepass", "s3cret-pw",
-                             "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--requirepass",
+            "s3cret-pw",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -122,4 +152,3 @@ def test_the_bus_signs_in_to_redis_with_the_password_in_its_url(tmp_path, redis_
     log = str(failed.value)
     assert "n0t-it-pw" not in log  # the password is not logged
     assert "password" in log.lower()
-

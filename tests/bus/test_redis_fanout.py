@@ -52,6 +52,7 @@ async def test_two_processes_share_one_space(two_servers) -> None:
     assert ack2["seq"] == ack["seq"] + 1
     await ines.wait_event(lambda e: e["seq"] == ack2["seq"])
     assert ines.state == sam.state
+
     # poses cross too
     async def sent_and_seen() -> bool:  # sends a pose as a headset does, until Sam has one
         await ines.send_pose((3.0, 1.5, 0.0, 0, 0, 0, 1))

@@ -66,22 +66,39 @@ def _jpeg_lossless(arr: np.ndarray) -> bytes:
     stream += "1" * (-len(stream) % 8)
     data = bytearray()
     for i in range(0, len(stream), 8):
-        byte = int(stream[i:i + 8], 2)
+        byte = int(stream[i : i + 8], 2)
         data.append(byte)
         if byte == 0xFF:
             data.append(0x00)
-    sof = b"\xff\xc3" + (11).to_bytes(2, "big") + bytes([16]) + rows.to_bytes(2, "big") + \
-        cols.to_bytes(2, "big") + bytes([1, 1, 0x11, 0])
-    dht = b"\xff\xc4" + (2 + 1 + 16 + 17).to_bytes(2, "big") + bytes([0x00]) + \
-        bytes([0, 0, 0, 0, 17] + [0] * 11) + bytes(range(17))
+    sof = (
+        b"\xff\xc3"
+        + (11).to_bytes(2, "big")
+        + bytes([16])
+        + rows.to_bytes(2, "big")
+        + cols.to_bytes(2, "big")
+        + bytes([1, 1, 0x11, 0])
+    )
+    dht = (
+        b"\xff\xc4" + (2 + 1 + 16 + 17).to_bytes(2, "big") + bytes([0x00]) + bytes([0, 0, 0, 0, 17] + [0] * 11) + bytes(range(17))
+    )
     sos = b"\xff\xda" + (8).to_bytes(2, "big") + bytes([1, 1, 0x00, 1, 0, 0])
     return b"\xff\xd8" + sof + dht + sos + bytes(data) + b"\xff\xd9"
 
 
-def make_slice(pixels: np.ndarray, ipp: np.ndarray, iop: np.ndarray, spacing: tuple[float, float],
-               *, series_uid: str, slope: float = 1.0, intercept: float = -1024.0,
-               modality: str = "CT", syntax: str = "explicit", instance: int = 1,
-               patient_name: str = "Doe^Jane") -> Dataset:
+def make_slice(
+    pixels: np.ndarray,
+    ipp: np.ndarray,
+    iop: np.ndarray,
+    spacing: tuple[float, float],
+    *,
+    series_uid: str,
+    slope: float = 1.0,
+    intercept: float = -1024.0,
+    modality: str = "CT",
+    syntax: str = "explicit",
+    instance: int = 1,
+    patient_name: str = "Doe^Jane",
+) -> Dataset:
     """One CT slice. ``pixels`` shape (rows, cols) holds stored values (uint16)."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = CT_IMAGE_STORAGE
@@ -141,10 +158,18 @@ def make_slice(pixels: np.ndarray, ipp: np.ndarray, iop: np.ndarray, spacing: tu
     return ds
 
 
-def write_series(folder: Path, hu: np.ndarray, affine: np.ndarray, *, syntax: str = "explicit",
-                 series_uid: str | None = None, skip: tuple[int, ...] = (),
-                 positions: list[np.ndarray] | None = None, prefix: str = "IM",
-                 extra: dict[str, Any] | None = None) -> list[Path]:
+def write_series(
+    folder: Path,
+    hu: np.ndarray,
+    affine: np.ndarray,
+    *,
+    syntax: str = "explicit",
+    series_uid: str | None = None,
+    skip: tuple[int, ...] = (),
+    positions: list[np.ndarray] | None = None,
+    prefix: str = "IM",
+    extra: dict[str, Any] | None = None,
+) -> list[Path]:
     """Write ``hu`` (shape (I, J, K), HU) as one DICOM file per k, placed by ``affine``
     (voxel -> LPS; its first two columns must be orthogonal). ``extra`` sets more attributes
     (keyword -> value) on every file. Returns the files written."""
@@ -160,8 +185,9 @@ def write_series(folder: Path, hu: np.ndarray, affine: np.ndarray, *, syntax: st
             continue
         ipp = positions[k] if positions is not None else affine[:3, :3] @ [0, 0, k] + affine[:3, 3]
         stored = np.clip(np.rint(hu[:, :, k].T + 1024), 0, 65535)
-        ds = make_slice(stored, ipp, np.concatenate([row_dir, col_dir]), spacing,
-                        series_uid=uid, syntax=syntax, instance=int(k) + 1)
+        ds = make_slice(
+            stored, ipp, np.concatenate([row_dir, col_dir]), spacing, series_uid=uid, syntax=syntax, instance=int(k) + 1
+        )
         for keyword, value in (extra or {}).items():
             setattr(ds, keyword, value)
         p = folder / f"{prefix}{n:04d}.dcm"
@@ -179,9 +205,9 @@ def rotation(axis: str, degrees: float) -> np.ndarray:
     return np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])
 
 
-def sphere_phantom(shape: tuple[int, int, int], affine: np.ndarray,
-                   spheres: list[tuple[np.ndarray, float, float]], background: float = -1000.0
-                   ) -> np.ndarray:
+def sphere_phantom(
+    shape: tuple[int, int, int], affine: np.ndarray, spheres: list[tuple[np.ndarray, float, float]], background: float = -1000.0
+) -> np.ndarray:
     """HU volume with balls (centre LPS mm, radius mm, HU) on the grid of ``affine``."""
     ii, jj, kk = np.meshgrid(*[np.arange(n) for n in shape], indexing="ij")
     pts = np.stack([ii, jj, kk], axis=-1).reshape(-1, 3) @ affine[:3, :3].T + affine[:3, 3]
@@ -232,10 +258,27 @@ PHI_ATTRIBUTES: dict[str, Any] = {
     "DateOfLastCalibration": "20240430",
 }
 #: case-insensitive needles: none may appear in a study folder or an error message
-PHI_MARKERS = ("DOE^JANE", "JANE^DOE", "JANE DOE", "JANEDOE", "JANE_DOE", "DOE_JANE", "MRN-JD",
-               "HOUSE^GREGORY", "WILSON^JAMES", "CUDDY", "OMNIPAQUE", "JDSTUDY", PHI_UID,
-               "19610704", "20240501", "20240430", "private secret", "General Hospital",
-               "MRN-12345")
+PHI_MARKERS = (
+    "DOE^JANE",
+    "JANE^DOE",
+    "JANE DOE",
+    "JANEDOE",
+    "JANE_DOE",
+    "DOE_JANE",
+    "MRN-JD",
+    "HOUSE^GREGORY",
+    "WILSON^JAMES",
+    "CUDDY",
+    "OMNIPAQUE",
+    "JDSTUDY",
+    PHI_UID,
+    "19610704",
+    "20240501",
+    "20240430",
+    "private secret",
+    "General Hospital",
+    "MRN-12345",
+)
 
 
 def write_phi_series(folder: Path, *, n_slices: int = 10, **options: Any) -> list[Path]:
@@ -244,16 +287,15 @@ def write_phi_series(folder: Path, *, n_slices: int = 10, **options: Any) -> lis
     tag, and a nested sequence holding a person's name and a date."""
     affine = np.diag([3.0, 3.0, 3.0, 1.0])
     affine[:3, 3] = [-48.0, -48.0, -15.0]
-    hu = sphere_phantom((32, 32, n_slices), affine,
-                        [(np.array([0.0, 0.0, 0.0]), 40.0, 40.0),
-                         (np.array([0.0, 0.0, 0.0]), 12.0, 700.0)])
+    hu = sphere_phantom(
+        (32, 32, n_slices), affine, [(np.array([0.0, 0.0, 0.0]), 40.0, 40.0), (np.array([0.0, 0.0, 0.0]), 12.0, 700.0)]
+    )
     item = Dataset()
     item.CodeValue, item.CodingSchemeDesignator, item.CodeMeaning = "T-D4000", "SRT", "Abdomen"
     item.ReviewerName = "DOE^JANE"
     item.DateOfLastCalibration = "19610704"
     extra = {**PHI_ATTRIBUTES, "AnatomicRegionSequence": [item], **options.pop("extra", {})}
-    return write_series(folder, hu, affine, series_uid=PHI_UID, prefix="DOE^JANE_",
-                        extra=extra, **options)
+    return write_series(folder, hu, affine, series_uid=PHI_UID, prefix="DOE^JANE_", extra=extra, **options)
 
 
 def _unpacked(path: Path) -> bytes:

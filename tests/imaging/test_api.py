@@ -20,9 +20,9 @@ def test_engine_imports_nothing_from_the_server() -> None:
 
     root = Path(imaging.__file__).parent
     for source in root.rglob("*.py"):
-        importlib.import_module("medverse." + ".".join(
-            source.relative_to(root.parent).with_suffix("").parts).replace(".__init__", ""))
+        importlib.import_module(
+            "medverse." + ".".join(source.relative_to(root.parent).with_suffix("").parts).replace(".__init__", "")
+        )
         imports = re.findall(r"^\s*(?:from|import)\s+(medverse\.[\w.]+)", source.read_text(), re.MULTILINE)
-        server = [m for m in imports if m.startswith(("medverse.app", "medverse.spaces",
-                                                      "medverse.store", "medverse.anatomy"))]
+        server = [m for m in imports if m.startswith(("medverse.app", "medverse.spaces", "medverse.store", "medverse.anatomy"))]
         assert server == [], (source.name, server)

@@ -31,7 +31,6 @@ def test_reference_body_is_one_credited_node_per_organ_within_budget(tmp_path: P
 
 
 def test_reference_study_folder(tmp_path: Path) -> None:
-    manifest = write_reference_study(tmp_path / "ref", sample_path("reference_body_hra_vh_male"),
-                                     triangle_budget=100_000)
+    manifest = write_reference_study(tmp_path / "ref", sample_path("reference_body_hra_vh_male"), triangle_budget=100_000)
     assert manifest["license"] == "CC-BY-4.0" and "HuBMAP" in manifest["credit"]
     assert json.loads((tmp_path / "ref" / "study.json").read_text())["kind"] == "reference"

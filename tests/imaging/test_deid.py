@@ -22,8 +22,9 @@ from tests.imaging.conftest import (
 
 
 def _slice():
-    return make_slice(np.zeros((4, 4), np.uint16), np.zeros(3), np.array([1.0, 0, 0, 0, 1, 0]),
-                      (1.0, 1.0), series_uid="1.2.840.99.1")
+    return make_slice(
+        np.zeros((4, 4), np.uint16), np.zeros(3), np.array([1.0, 0, 0, 0, 1, 0]), (1.0, 1.0), series_uid="1.2.840.99.1"
+    )
 
 
 def test_identifiers_are_removed_and_only_their_names_recorded() -> None:
@@ -81,10 +82,8 @@ def _phi_zip(tmp_path: Path) -> Path:
 
 
 @pytest.mark.parametrize("packaging", ["folder", "zip"])
-def test_planted_patient_data_appears_nowhere_in_the_study_folder(tmp_path: Path,
-                                                                  packaging: str) -> None:
-    source = (_phi_zip(tmp_path) if packaging == "zip" else
-              write_phi_series(tmp_path / "DOE^JANE 1961-07-04")[0].parent)
+def test_planted_patient_data_appears_nowhere_in_the_study_folder(tmp_path: Path, packaging: str) -> None:
+    source = _phi_zip(tmp_path) if packaging == "zip" else write_phi_series(tmp_path / "DOE^JANE 1961-07-04")[0].parent
     out = tmp_path / "studies" / "s1"
     manifest = import_study(source, out, triangle_budget=20_000, working_mm=3.0)
     assert phi_leaks(out, str(tmp_path)) == []
@@ -97,20 +96,41 @@ def test_planted_patient_data_appears_nowhere_in_the_study_folder(tmp_path: Path
     assert "contrast_agent" not in meta and manifest["title"] == "Uploaded CT study"
     deid = json.loads((out / "deid.json").read_text())
     assert {"PatientName", "ReferringPhysicianName"} <= set(deid["emptied"])
-    assert {"InstitutionName", "SeriesDescription", "StudyDescription", "OtherPatientNames",
-            "StudyComments", "ReviewerName", "DateOfLastCalibration"} <= set(deid["removed"])
+    assert {
+        "InstitutionName",
+        "SeriesDescription",
+        "StudyDescription",
+        "OtherPatientNames",
+        "StudyComments",
+        "ReviewerName",
+        "DateOfLastCalibration",
+    } <= set(deid["removed"])
     assert "ContrastBolusAgent" in deid["dummied"] and deid["files"] == 10
 
 
 def test_metadata_comes_from_the_deidentified_dataset_through_the_allow_list(tmp_path: Path) -> None:
-    write_phi_series(tmp_path / "s", extra={"Manufacturer": "SIEMENS", "BodyPartExamined": "ABDOMEN",
-                                            "ManufacturerModelName": "Biograph mCT",
-                                            "ConvolutionKernel": ["B30f", "3"]})
+    write_phi_series(
+        tmp_path / "s",
+        extra={
+            "Manufacturer": "SIEMENS",
+            "BodyPartExamined": "ABDOMEN",
+            "ManufacturerModelName": "Biograph mCT",
+            "ConvolutionKernel": ["B30f", "3"],
+        },
+    )
     meta = read_dicom(tmp_path / "s").metadata
-    assert {k: meta[k] for k in ("modality", "manufacturer", "manufacturer_model", "body_part",
-                                 "convolution_kernel", "units", "contrast")} == {
-        "modality": "CT", "manufacturer": "SIEMENS", "manufacturer_model": "Biograph mCT",
-        "body_part": "ABDOMEN", "convolution_kernel": "B30f\\3", "units": "HU", "contrast": True}
+    assert {
+        k: meta[k]
+        for k in ("modality", "manufacturer", "manufacturer_model", "body_part", "convolution_kernel", "units", "contrast")
+    } == {
+        "modality": "CT",
+        "manufacturer": "SIEMENS",
+        "manufacturer_model": "Biograph mCT",
+        "body_part": "ABDOMEN",
+        "convolution_kernel": "B30f\\3",
+        "units": "HU",
+        "contrast": True,
+    }
     assert meta["slice_thickness_mm"] == 1.0
     assert message_leaks(json.dumps(meta)) == []
 
@@ -120,8 +140,7 @@ def test_kept_originals_have_neutral_names_and_are_deidentified(tmp_path: Path) 
 
     source = write_phi_series(tmp_path / "DOE^JANE 1961-07-04")[0].parent
     out = tmp_path / "s"
-    manifest = import_study(source, out, keep_originals=True, triangle_budget=20_000,
-                            working_mm=3.0)
+    manifest = import_study(source, out, keep_originals=True, triangle_budget=20_000, working_mm=3.0)
     kept = sorted((out / "originals").iterdir())
     assert [p.name for p in kept] == [f"original-{n:04d}.dcm" for n in range(1, 11)]
     assert manifest["originals_kept"] == 10 and manifest["originals_deidentified"] is True
@@ -140,8 +159,7 @@ def test_kept_originals_have_neutral_names_and_are_deidentified(tmp_path: Path) 
 def test_kept_originals_without_deid_are_the_files_bytes_under_neutral_names(tmp_path: Path) -> None:
     files = write_phi_series(tmp_path / "DOE^JANE")
     out = tmp_path / "s"
-    manifest = import_study(files[0].parent, out, keep_originals=True, deid=False,
-                            triangle_budget=20_000, working_mm=3.0)
+    manifest = import_study(files[0].parent, out, keep_originals=True, deid=False, triangle_budget=20_000, working_mm=3.0)
     assert manifest["originals_kept"] == 10 and manifest["originals_deidentified"] is False
     assert manifest["deidentified"] is False
     kept = {p.read_bytes() for p in (out / "originals").iterdir()}
@@ -163,8 +181,7 @@ def test_burned_in_annotation_is_refused_by_default(tmp_path: Path) -> None:
 def test_burned_in_annotation_is_imported_when_allowed_and_recorded(tmp_path: Path) -> None:
     write_phi_series(tmp_path / "s", extra={"BurnedInAnnotation": "YES"})
     out = tmp_path / "study"
-    manifest = import_study(tmp_path / "s", out, allow_burned_in=True, triangle_budget=20_000,
-                            working_mm=3.0)
+    manifest = import_study(tmp_path / "s", out, allow_burned_in=True, triangle_budget=20_000, working_mm=3.0)
     deid = json.loads((out / "deid.json").read_text())
     assert deid["burned_in_annotation"] == "YES" and deid["burned_in_allowed"] is True
     assert deid["pixel_data"].startswith("unchanged")

@@ -41,9 +41,11 @@ def _not_dicom(tmp: Path) -> Path:
 def _mixed(tmp: Path) -> Path:
     folder = _upload_dir(tmp)
     write_phi_series(folder / "a")
-    write_phi_series(folder / "b", n_slices=6,
-                     extra={"SeriesInstanceUID": PHI_UID + ".9", "SeriesNumber": 7,
-                            "SeriesDescription": "JANEDOE localizer"})
+    write_phi_series(
+        folder / "b",
+        n_slices=6,
+        extra={"SeriesInstanceUID": PHI_UID + ".9", "SeriesNumber": 7, "SeriesDescription": "JANEDOE localizer"},
+    )
     return folder
 
 
@@ -190,9 +192,11 @@ def test_the_mixed_series_refusal_lists_what_a_user_needs_to_choose(tmp_path: Pa
     source = _mixed(tmp_path)
     job = start_import(source, tmp_path / "s")
     assert job.wait(60) and job.error_code == "mixed-series"
-    assert job.error == ("expected one image series, found 2: [0] CT (no series number), 10 "
-                         "file(s) of 32x32; [1] CT series 7, 6 file(s) of 32x32. Choose one by "
-                         "its index.")
+    assert job.error == (
+        "expected one image series, found 2: [0] CT (no series number), 10 "
+        "file(s) of 32x32; [1] CT series 7, 6 file(s) of 32x32. Choose one by "
+        "its index."
+    )
     assert isinstance(job.exception, InvalidStudy)
     listing = [s.to_dict() for s in job.exception.series]  # type: ignore[attr-defined]
     assert listing == [s.to_dict() for s in list_series(source)]
@@ -225,8 +229,10 @@ def test_library_messages_lose_their_paths(tmp_path: Path) -> None:
     with pytest.raises(InvalidStudy) as info:
         read_nifti(path)
     assert message_leaks(str(info.value), str(tmp_path)) == []
-    assert redact_paths("[Errno 2] No such file: '/data/upload-x1/DOE^JANE.zip' (1/2 done)") == \
-        "[Errno 2] No such file: '<path>' (1/2 done)"
+    assert (
+        redact_paths("[Errno 2] No such file: '/data/upload-x1/DOE^JANE.zip' (1/2 done)")
+        == "[Errno 2] No such file: '<path>' (1/2 done)"
+    )
     assert redact_paths(r"cannot open C:\Users\jane\DOE.dcm now") == "cannot open <path> now"
     assert redact_paths("read 'scan.nii.gz' fully", ["scan.nii.gz"]) == "read '<file>' fully"
 

@@ -16,12 +16,13 @@ from medverse.imaging.io import load_volume, read_dicom
 from medverse.imaging.volume import Volume
 from tests.imaging.conftest import dicom_dataset_bytes, make_slice
 
-_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                     suppress_health_check=[HealthCheck.too_slow])
+_SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
-_VALID = dicom_dataset_bytes(make_slice(
-    np.arange(64, dtype=np.uint16).reshape(8, 8), np.zeros(3), np.array([1.0, 0, 0, 0, 1, 0]),
-    (1.0, 1.0), series_uid="1.2.3"))
+_VALID = dicom_dataset_bytes(
+    make_slice(
+        np.arange(64, dtype=np.uint16).reshape(8, 8), np.zeros(3), np.array([1.0, 0, 0, 0, 1, 0]), (1.0, 1.0), series_uid="1.2.3"
+    )
+)
 
 
 def _accepts_or_refuses(data: bytes) -> None:
@@ -39,8 +40,7 @@ def test_random_bytes_are_refused_cleanly(data: bytes) -> None:
 
 
 @_SETTINGS
-@given(st.integers(0, len(_VALID)), st.lists(st.tuples(st.integers(0, len(_VALID) - 1),
-                                                       st.integers(0, 255)), max_size=8))
+@given(st.integers(0, len(_VALID)), st.lists(st.tuples(st.integers(0, len(_VALID) - 1), st.integers(0, 255)), max_size=8))
 def test_truncated_and_bit_flipped_dicom_is_refused_or_read(cut: int, flips: list) -> None:
     data = bytearray(_VALID[:cut])
     for pos, value in flips:
@@ -51,8 +51,7 @@ def test_truncated_and_bit_flipped_dicom_is_refused_or_read(cut: int, flips: lis
 
 
 @_SETTINGS
-@given(st.lists(st.tuples(st.text(min_size=1, max_size=30), st.binary(max_size=512)),
-                max_size=5))
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=30), st.binary(max_size=512)), max_size=5))
 def test_arbitrary_zips_are_refused_or_read(members: list) -> None:
     buf = io.BytesIO()
     seen: set[str] = set()

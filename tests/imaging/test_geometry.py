@@ -36,8 +36,7 @@ def _labels(volume: Volume) -> LabelMap:
     arr = np.zeros(volume.shape, np.uint8)
     arr[volume.array >= 300] = 1
     arr[(volume.array >= 100) & (volume.array < 300)] = 2
-    table = {1: StructureInfo(1, "ball_a", (255, 0, 0, 1.0)),
-             2: StructureInfo(2, "ball_b", (0, 255, 0, 1.0))}
+    table = {1: StructureInfo(1, "ball_a", (255, 0, 0, 1.0)), 2: StructureInfo(2, "ball_b", (0, 255, 0, 1.0))}
     return LabelMap(arr, volume.affine, table, "test")
 
 

@@ -21,7 +21,7 @@ from medverse.imaging.mesh import mesh_label_map
 def _labels(n: int = 3) -> LabelMap:
     arr = np.zeros((40, 40, 40), np.uint8)
     for k in range(1, n + 1):
-        arr[4 + 10 * (k - 1): 12 + 10 * (k - 1), 5:30, 8:33] = k
+        arr[4 + 10 * (k - 1) : 12 + 10 * (k - 1), 5:30, 8:33] = k
     table = {k: StructureInfo(k, f"s{k}", (200, 100, 50, 1.0 if k != 2 else 0.5)) for k in range(1, n + 1)}
     return LabelMap(arr, np.diag([1.5, 1.5, 1.5, 1.0]), table)
 
@@ -66,7 +66,7 @@ def test_invalid_glb_is_refused() -> None:
 def test_at_most_100_structures_keeping_the_largest() -> None:
     arr = np.zeros((110, 8, 8), np.uint16)
     for k in range(1, 106):
-        arr[k - 1, 2:2 + (2 if k > 5 else 6), 2:6] = k  # labels 1-5 are bigger
+        arr[k - 1, 2 : 2 + (2 if k > 5 else 6), 2:6] = k  # labels 1-5 are bigger
     table = {k: StructureInfo(k, f"s{k}", (1, 2, 3, 1.0)) for k in range(1, 106)}
     meshes = mesh_label_map(LabelMap(arr, np.eye(4), table), smooth_sigma=0.0)
     assert len(meshes) == 100

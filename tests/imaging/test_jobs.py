@@ -78,8 +78,7 @@ def test_failure_not_dicom(tmp_path: Path) -> None:
 
 
 def test_failure_missing_slices(tmp_path: Path) -> None:
-    write_series(tmp_path / "s", np.zeros((8, 8, 6), np.float32), np.diag([1.0, 1.0, 2.0, 1.0]),
-                 skip=(2,))
+    write_series(tmp_path / "s", np.zeros((8, 8, 6), np.float32), np.diag([1.0, 1.0, 2.0, 1.0]), skip=(2,))
     _expect_failure(tmp_path / "s", tmp_path, "missing-slices")
 
 
@@ -91,16 +90,13 @@ def test_failure_mixed_series_without_choice(tmp_path: Path) -> None:
 
 
 def test_failure_unsupported_transfer_syntax(tmp_path: Path) -> None:
-    write_series(tmp_path / "s", np.zeros((8, 8, 2), np.float32), np.eye(4),
-                 syntax="1.2.840.10008.1.2.4.100")
+    write_series(tmp_path / "s", np.zeros((8, 8, 2), np.float32), np.eye(4), syntax="1.2.840.10008.1.2.4.100")
     _expect_failure(tmp_path / "s", tmp_path, "unsupported-transfer-syntax")
 
 
 def test_failure_label_grid_mismatch(tmp_path: Path) -> None:
-    write_nifti(Volume(np.ones((9, 9, 9), np.uint8), np.diag([4.0, 4.0, 4.0, 1.0])),
-                tmp_path / "labels.nii.gz")
-    job = _expect_failure(sample_path("ct_abdomen_3mm"), tmp_path, "label-grid-mismatch",
-                          label_map=tmp_path / "labels.nii.gz")
+    write_nifti(Volume(np.ones((9, 9, 9), np.uint8), np.diag([4.0, 4.0, 4.0, 1.0])), tmp_path / "labels.nii.gz")
+    job = _expect_failure(sample_path("ct_abdomen_3mm"), tmp_path, "label-grid-mismatch", label_map=tmp_path / "labels.nii.gz")
     assert "image grid" in (job.error or "")
 
 
@@ -114,13 +110,16 @@ def test_existing_study_is_not_overwritten_unless_asked(tmp_path: Path) -> None:
 
 def test_import_with_label_map_and_kept_originals(tmp_path: Path) -> None:
     out = tmp_path / "s"
-    manifest = import_study(sample_path("ct_abdomen_20slices_uncompressed"), out,
-                            label_map=sample_path("ct_abdomen_20slices_seg_totalseg_v2"),
-                            label_names=sample_path("labels_totalseg_v2"), keep_originals=True,
-                            triangle_budget=60_000)
+    manifest = import_study(
+        sample_path("ct_abdomen_20slices_uncompressed"),
+        out,
+        label_map=sample_path("ct_abdomen_20slices_seg_totalseg_v2"),
+        label_names=sample_path("labels_totalseg_v2"),
+        keep_originals=True,
+        triangle_budget=60_000,
+    )
     assert manifest["originals_kept"] == 20 and manifest["originals_deidentified"] is True
-    assert sorted(p.name for p in (out / "originals").iterdir()) == [
-        f"original-{n:04d}.dcm" for n in range(1, 21)]
+    assert sorted(p.name for p in (out / "originals").iterdir()) == [f"original-{n:04d}.dcm" for n in range(1, 21)]
     names = {r["name"] for r in json.loads((out / "structures.json").read_text())}
     assert {"liver", "aorta"} <= names
     deid = json.loads((out / "deid.json").read_text())
@@ -157,14 +156,14 @@ def test_the_title_is_the_importers_and_never_a_file_name(tmp_path: Path) -> Non
     from tests.imaging.conftest import write_phi_series
 
     source = write_phi_series(tmp_path / "DOE^JANE", extra={"BodyPartExamined": "ABDOMEN"})[0].parent
-    given = import_study(source, tmp_path / "a", title="  Teaching case:\n liver\tlesion ",
-                         triangle_budget=20_000, working_mm=3.0)
+    given = import_study(
+        source, tmp_path / "a", title="  Teaching case:\n liver\tlesion ", triangle_budget=20_000, working_mm=3.0
+    )
     assert given["title"] == "Teaching case: liver lesion"
     default = import_study(source, tmp_path / "b", triangle_budget=20_000, working_mm=3.0)
     assert default["title"] == "Uploaded CT study (abdomen)"
     assert json.loads((tmp_path / "b" / "study.json").read_text())["title"] == default["title"]
-    blank = import_study(source, tmp_path / "c", title=" \x00 ", triangle_budget=20_000,
-                         working_mm=3.0)
+    blank = import_study(source, tmp_path / "c", title=" \x00 ", triangle_budget=20_000, working_mm=3.0)
     assert blank["title"] == "Uploaded CT study (abdomen)"
 
 

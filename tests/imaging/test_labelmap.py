@@ -36,8 +36,9 @@ def test_label_table_rejects_non_integer_labels(tmp_path: Path) -> None:
 
 
 def test_real_series_and_its_label_map_line_up(dicom20_j2k: Volume) -> None:
-    labels = read_label_map(sample_path("ct_abdomen_20slices_seg_totalseg_v2"),
-                            sample_path("labels_totalseg_v2"), reference=dicom20_j2k)
+    labels = read_label_map(
+        sample_path("ct_abdomen_20slices_seg_totalseg_v2"), sample_path("labels_totalseg_v2"), reference=dicom20_j2k
+    )
     assert labels.array.shape == dicom20_j2k.shape
     liver_id = next(k for k, s in labels.structures.items() if s.name == "liver")
     liver = labels.array == liver_id
@@ -52,8 +53,7 @@ def test_real_series_and_its_label_map_line_up(dicom20_j2k: Volume) -> None:
     meshes = {m.name: m for m in mesh_label_map(labels, triangle_budget=100_000)}
     liver_mesh = meshes["liver"].mesh
     body = own.array > 0
-    idx = np.rint(np.linalg.solve(own.affine, np.c_[liver_mesh.vertices,
-                                                    np.ones(len(liver_mesh.vertices))].T)[:3].T)
+    idx = np.rint(np.linalg.solve(own.affine, np.c_[liver_mesh.vertices, np.ones(len(liver_mesh.vertices))].T)[:3].T)
     idx = np.clip(idx.astype(int), 0, np.array(body.shape) - 1)
     inside = body[idx[:, 0], idx[:, 1], idx[:, 2]]
     assert inside.mean() > 0.99
@@ -122,8 +122,7 @@ def _seg_dataset(reference: Volume, masks: dict[int, np.ndarray], names: dict[in
     shared = Dataset()
     orient = Dataset()
     a = reference.affine
-    orient.ImageOrientationPatient = list(a[:3, 0] / np.linalg.norm(a[:3, 0])) + \
-        list(a[:3, 1] / np.linalg.norm(a[:3, 1]))
+    orient.ImageOrientationPatient = list(a[:3, 0] / np.linalg.norm(a[:3, 0])) + list(a[:3, 1] / np.linalg.norm(a[:3, 1]))
     measures = Dataset()
     measures.PixelSpacing = [float(np.linalg.norm(a[:3, 1])), float(np.linalg.norm(a[:3, 0]))]
     measures.SliceThickness = float(np.linalg.norm(a[:3, 2]))

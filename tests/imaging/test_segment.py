@@ -40,8 +40,10 @@ def _phantom() -> Volume:
 def test_phantom_classes_come_out_where_they_were_put() -> None:
     labels = segment_ct(_phantom(), working_mm=2.0)
     assert {s.name for s in labels.structures.values()} == set(CT_CLASSES.values())
+
     def at(i, j):
         return labels.structures[int(labels.array[i, j, 20])].name
+
     assert at(40, 52) == "bone" and at(40, 53) == "bone"  # marrow included
     assert at(30, 30) == "lungs_airways"
     assert at(52, 30) == "vessels"
@@ -99,8 +101,7 @@ def test_arms_lying_apart_stay_in_the_body_and_the_table_does_not() -> None:
     hu[np.hypot(ii - 50, jj - 40) < 30] = 40.0  # trunk
     hu[np.hypot(ii - 100, jj - 40) < 9] = 40.0  # an arm beside it, not touching
     hu[:, 74:76, :] = 200.0  # a thin table plate under both
-    labels = segment_ct(Volume(hu.astype(np.int16), np.diag([2.0, 2.0, 2.0, 1.0]),
-                               {"modality": "CT"}), working_mm=2.0)
+    labels = segment_ct(Volume(hu.astype(np.int16), np.diag([2.0, 2.0, 2.0, 1.0]), {"modality": "CT"}), working_mm=2.0)
     body = labels.array > 0
     assert body[50, 40, 15] and body[100, 40, 15]
     assert not body[:, 74:76, :].any()

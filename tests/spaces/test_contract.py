@@ -35,11 +35,20 @@ def test_committed_typescript_contract_is_up_to_date(contract: dict) -> None:
     committed = (ROOT / TS_PATH).read_text(encoding="utf-8")
     fresh = render_typescript(contract)
     if committed != fresh:
-        diff = "".join(list(difflib.unified_diff(
-            committed.splitlines(keepends=True), fresh.splitlines(keepends=True),
-            fromfile=f"{TS_PATH} (committed)", tofile="generated from the code now"))[:60])
-        pytest.fail(f"{TS_PATH} does not match the server's protocol, commands and events: run "
-                    f"`{REGENERATE}` and commit the result (then `cd web && npm run check`).\n{diff}")
+        diff = "".join(
+            list(
+                difflib.unified_diff(
+                    committed.splitlines(keepends=True),
+                    fresh.splitlines(keepends=True),
+                    fromfile=f"{TS_PATH} (committed)",
+                    tofile="generated from the code now",
+                )
+            )[:60]
+        )
+        pytest.fail(
+            f"{TS_PATH} does not match the server's protocol, commands and events: run "
+            f"`{REGENERATE}` and commit the result (then `cd web && npm run check`).\n{diff}"
+        )
 
 
 def test_rendering_is_deterministic(contract: dict) -> None:
@@ -66,13 +75,18 @@ NOT_ON_THE_SOCKET = {
 def test_every_error_the_spaces_layer_raises_has_a_protocol_code() -> None:
     """The gateway sends `exc.code` of the MedverseError a command raised: each of the spaces
     layer's error classes must be one of the protocol's error codes."""
-    classes = [c for c in vars(errors).values()
-               if isinstance(c, type) and issubclass(c, errors.MedverseError) and c is not errors.MedverseError]
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.MedverseError) and c is not errors.MedverseError
+    ]
     classes.append(UnknownCommand)
     known = set(_constants("E_").values())
     missing = {c.__name__: c.code for c in classes if c not in NOT_ON_THE_SOCKET and c.code not in known}
-    assert not missing, (f"error codes a command can be refused with but protocol.py does not name: {missing}; "
-                         f"add an E_ constant for each (then run `{REGENERATE}`)")
+    assert not missing, (
+        f"error codes a command can be refused with but protocol.py does not name: {missing}; "
+        f"add an E_ constant for each (then run `{REGENERATE}`)"
+    )
 
 
 def test_client_message_types_are_the_ones_the_gateway_accepts(contract: dict) -> None:
@@ -98,7 +112,10 @@ def test_commands_and_events_come_from_the_kinds(contract: dict) -> None:
         assert set(spec["commands"]) == public
         assert spec["events"] == sorted(kind.appliers)
     assert contract["core"]["commands"]["space.lock"] == {
-        "name": "space.lock", "summary": "lock or unlock the space", "role": "instructor"}
+        "name": "space.lock",
+        "summary": "lock or unlock the space",
+        "role": "instructor",
+    }
     assert contract["core"]["commands"]["chat.send"]["role"] is None  # a check of the state decides
 
 

@@ -19,11 +19,18 @@ def space_name(live_server: LiveServer) -> str:
     """A new space on the shared server: ines instructor, sam and kim participants."""
     name = f"t-{secrets.token_hex(4)}"
     with live_server.login("admin") as admin:
-        r = admin.post("/api/spaces", json={"name": name, "kind": "commons", "members": [
-            {"username": "ines", "role": "instructor"},
-            {"username": "sam", "role": "participant"},
-            {"username": "kim", "role": "participant"},
-        ]})
+        r = admin.post(
+            "/api/spaces",
+            json={
+                "name": name,
+                "kind": "commons",
+                "members": [
+                    {"username": "ines", "role": "instructor"},
+                    {"username": "sam", "role": "participant"},
+                    {"username": "kim", "role": "participant"},
+                ],
+            },
+        )
         assert r.status_code == 201, r.text
     return name
 
@@ -85,10 +92,14 @@ async def test_bad_pose_frame_gets_an_error_and_the_socket_lives(live_server, sp
         (json.dumps({"type": "command", "id": "k2", "name": "chat.send", "args": {"text": 12}}), P.E_INVALID, True),
         (json.dumps({"type": "command", "id": "k3", "name": "chat.send", "args": "hi"}), P.E_INVALID, True),
         # an extra argument, in a command Sam's role allows: the schema refuses it
-        (json.dumps({"type": "command", "id": "k4", "name": "chat.send", "args": {"text": "x", "extra": 1}}),
-         P.E_INVALID, True),
-        (json.dumps({"type": "command", "id": "k4b", "name": "object.create",
-                     "args": {"shape": "box", "position": [0, 0, 0]}}), P.E_FORBIDDEN, True),
+        (json.dumps({"type": "command", "id": "k4", "name": "chat.send", "args": {"text": "x", "extra": 1}}), P.E_INVALID, True),
+        (
+            json.dumps(
+                {"type": "command", "id": "k4b", "name": "object.create", "args": {"shape": "box", "position": [0, 0, 0]}}
+            ),
+            P.E_FORBIDDEN,
+            True,
+        ),
         (json.dumps({"type": "command", "id": "k5", "name": "warp.drive", "args": {}}), P.E_UNKNOWN_COMMAND, True),
         (json.dumps({"type": "command", "id": "k6", "name": "object.delete", "args": {"id": "nope"}}), P.E_FORBIDDEN, True),
         (json.dumps({"type": "command", "id": "k7", "name": "space.lock", "args": {"locked": True}}), P.E_FORBIDDEN, True),
@@ -123,8 +134,7 @@ async def test_instructor_errors_name_missing_objects(live_server, space_name) -
 
 async def test_oversized_frame_closes_only_that_socket(live_server, space_name) -> None:
     sam, kim = await join(live_server, space_name, "sam"), await join(live_server, space_name, "kim")
-    await sam.send_raw(json.dumps({"type": "command", "id": "big", "name": "chat.send",
-                                   "args": {"text": "x" * 100_000}}))
+    await sam.send_raw(json.dumps({"type": "command", "id": "big", "name": "chat.send", "args": {"text": "x" * 100_000}}))
     assert await sam.wait_closed() == P.CLOSE_TOO_BIG
     await kim.command("chat.send", {"text": "unharmed"})
     await kim.close()
@@ -143,8 +153,7 @@ async def test_flooding_is_rate_limited_then_closed(live_server, space_name) -> 
     await kim.close()
 
 
-async def _raw_close_code(url: str, cookie: str | None, first: str | bytes | None = None,
-                          origin: str | None = None) -> int:
+async def _raw_close_code(url: str, cookie: str | None, first: str | bytes | None = None, origin: str | None = None) -> int:
     headers = {"Cookie": f"medverse_session={cookie}"} if cookie is not None else {}
     async with websockets.connect(url, additional_headers=headers, origin=origin) as ws:
         if first is not None:
@@ -166,8 +175,12 @@ async def test_close_codes_for_refused_sockets(live_server, space_name) -> None:
     assert await _raw_close_code(url.replace(space_name, "no-such-space"), cookie) == P.CLOSE_NO_SPACE
     assert await _raw_close_code(url, cookie, origin="https://evil.example") == P.CLOSE_FORBIDDEN
     with live_server.login("admin") as admin:
-        assert admin.post("/api/users", json={"username": f"u{space_name}", "display_name": "Out Sider",
-                                       "password": "outsider-pw"}).status_code == 201
+        assert (
+            admin.post(
+                "/api/users", json={"username": f"u{space_name}", "display_name": "Out Sider", "password": "outsider-pw"}
+            ).status_code
+            == 201
+        )
     outsider = await sign_in(live_server.url, f"u{space_name}", "outsider-pw")
     assert await _raw_close_code(url, outsider) == P.CLOSE_FORBIDDEN
 
@@ -230,8 +243,10 @@ async def test_moderation_mute_role_remove_lock(live_server, space_name) -> None
 async def test_server_restart_loses_nothing_acknowledged(fresh_server) -> None:
     fresh_server.start()
     ines = await join(fresh_server, "commons-demo", "ines")
-    acked = [await ines.command("object.create", {"shape": "pin", "position": [i, 1, 0], "id": f"p{i}",
-                                                  "label": f"pin {i}"}) for i in range(10)]
+    acked = [
+        await ines.command("object.create", {"shape": "pin", "position": [i, 1, 0], "id": f"p{i}", "label": f"pin {i}"})
+        for i in range(10)
+    ]
     state, seq = ines.state, ines.seq
     assert acked[-1]["seq"] == seq
     fresh_server.restart()

@@ -20,8 +20,14 @@ from medverse.spaces import protocol as P
 def space_name(live_server: LiveServer) -> str:
     name = f"g-{secrets.token_hex(4)}"
     with live_server.login("admin") as admin:
-        r = admin.post("/api/spaces", json={"name": name, "kind": "commons", "members": [
-            {"username": "ines", "role": "instructor"}, {"username": "sam", "role": "participant"}]})
+        r = admin.post(
+            "/api/spaces",
+            json={
+                "name": name,
+                "kind": "commons",
+                "members": [{"username": "ines", "role": "instructor"}, {"username": "sam", "role": "participant"}],
+            },
+        )
         assert r.status_code == 201, r.text
     return name
 
@@ -41,8 +47,7 @@ async def test_signing_out_closes_the_sessions_open_sockets(live_server, space_n
 
 @pytest.fixture
 def short_sessions(tmp_path: Path):  # type: ignore[no-untyped-def]
-    server = LiveServer(tmp_path / "data", env={"MEDVERSE_SESSION_MAX_AGE_S": "3",
-                                                "MEDVERSE_SESSION_CHECK_S": "0.5"})
+    server = LiveServer(tmp_path / "data", env={"MEDVERSE_SESSION_MAX_AGE_S": "3", "MEDVERSE_SESSION_CHECK_S": "0.5"})
     server.start()
     yield server
     server.stop()
@@ -82,8 +87,7 @@ async def test_one_user_may_hold_only_so_many_sockets(live_server, space_name) -
 
 async def test_a_deeply_nested_frame_gets_an_error_and_the_socket_goes_on(live_server, space_name) -> None:
     ines = await join(live_server, space_name, "ines")
-    await ines.send_raw('{"type":"command","id":"deep","name":"chat.send","args":{"text":' + "[" * 20_000
-                        + "]" * 20_000 + "}}")
+    await ines.send_raw('{"type":"command","id":"deep","name":"chat.send","args":{"text":' + "[" * 20_000 + "]" * 20_000 + "}}")
     await ines.send_raw("[" * 30_000 + "]" * 30_000)
     ack = await ines.command("chat.send", {"text": "after the bombs"})
     assert ack["type"] == P.ACK
@@ -95,8 +99,11 @@ async def test_a_deeply_nested_frame_gets_an_error_and_the_socket_goes_on(live_s
 
 def test_a_deeply_nested_json_body_is_a_client_error(live_server) -> None:
     with live_server.login("admin") as admin:
-        r = admin.post("/api/spaces", content=b'{"name":' + b"[" * 50_000 + b"]" * 50_000 + b"}",
-                       headers={"Content-Type": "application/json"})
+        r = admin.post(
+            "/api/spaces",
+            content=b'{"name":' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+            headers={"Content-Type": "application/json"},
+        )
         assert 400 <= r.status_code < 500, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
     assert httpx.get(live_server.url + "/api/health").status_code == 200

@@ -61,9 +61,7 @@ def test_batches_exclude_the_recipients_own_pose() -> None:
         tick, poses = presence.decode_batch(data)
         assert tick == 7
         assert recipient not in poses
-        assert {pid: p.floats[0] for pid, p in poses.items()} == {
-            pid: float(pid) for pid in (1, 2, 3) if pid != recipient
-        }
+        assert {pid: p.floats[0] for pid, p in poses.items()} == {pid: float(pid) for pid in (1, 2, 3) if pid != recipient}
     assert set(batches) == {1, 2, 3, 4}
     assert buf.take() == {}
 

@@ -32,8 +32,7 @@ async def env(database_url: str, tmp_path) -> AsyncIterator[tuple[Database, Spac
     manager = SpaceManager(db, settings, LocalBus(), Metrics(), KINDS)
     await manager.start()
     users = {u.username: u for u in db.users()}
-    await manager.create("lab", "commons", "Lab", admin,
-                         [(users["ana"], "instructor"), (users["bo"], "participant")])
+    await manager.create("lab", "commons", "Lab", admin, [(users["ana"], "instructor"), (users["bo"], "participant")])
     yield db, manager
     await manager.stop()
     db.close()
@@ -49,8 +48,9 @@ async def test_command_becomes_event_in_log_and_state(env) -> None:
     db, manager = env
     space = await manager.get("lab")
     head = space.seq
-    result = await space.execute(actor(db, "ana", "instructor"), "c1", "object.create",
-                                 {"shape": "box", "position": [1, 2, 3], "id": "b1"})
+    result = await space.execute(
+        actor(db, "ana", "instructor"), "c1", "object.create", {"shape": "box", "position": [1, 2, 3], "id": "b1"}
+    )
     assert result.seq == head + 1 and not result.duplicate
     assert space.state["objects"]["b1"]["position"] == [1.0, 2.0, 3.0]
     logged = db.events_since(space.row.id, head)
@@ -98,8 +98,12 @@ async def test_policy_lets_participants_edit(env) -> None:
     db, manager = env
     space = await manager.get("lab")
     await space.execute(actor(db, "ana", "instructor"), None, "space.set_policy", {"edit": "participant"})
-    await space.execute(actor(db, "bo", "participant"), None, "object.create",
-                        {"shape": "pin", "position": [0, 1, 0], "label": "here", "id": "p1"})
+    await space.execute(
+        actor(db, "bo", "participant"),
+        None,
+        "object.create",
+        {"shape": "pin", "position": [0, 1, 0], "label": "here", "id": "p1"},
+    )
     assert space.state["objects"]["p1"]["label"] == "here"
 
 
@@ -117,8 +121,7 @@ async def test_restart_restores_state_exactly_from_snapshot_and_log(env, tmp_pat
     space = await manager.get("lab")
     ana = actor(db, "ana", "instructor")
     for i in range(12):  # crosses the snapshot interval (5) twice
-        await space.execute(ana, f"m{i}", "object.create",
-                            {"shape": "sphere", "position": [i, 0, 0], "id": f"s{i}"})
+        await space.execute(ana, f"m{i}", "object.create", {"shape": "sphere", "position": [i, 0, 0], "id": f"s{i}"})
     await space.execute(ana, None, "object.update", {"id": "s3", "position": [9, 9, 9]})
     await space.execute(ana, None, "object.delete", {"id": "s4"})
     before, seq = space.state, space.seq
@@ -144,9 +147,16 @@ async def test_a_restart_starts_from_the_snapshot_not_from_the_first_event(env) 
     await manager.stop()
     seq, state = db.latest_snapshot(space.row.id)  # type: ignore[misc]
     assert seq < space.seq
-    state["objects"]["only-in-snapshot"] = {"id": "only-in-snapshot", "shape": "box", "position": [0, 0, 0],
-                                            "rotation": [0, 0, 0, 1], "scale": [1, 1, 1], "color": "#000000",
-                                            "label": "", "created_by": ana.user_id}
+    state["objects"]["only-in-snapshot"] = {
+        "id": "only-in-snapshot",
+        "shape": "box",
+        "position": [0, 0, 0],
+        "rotation": [0, 0, 0, 1],
+        "scale": [1, 1, 1],
+        "color": "#000000",
+        "label": "",
+        "created_by": ana.user_id,
+    }
     db.save_snapshot(space.row.id, seq + 1, state)  # a newer snapshot only this test wrote
     other = SpaceManager(db, manager.settings, LocalBus(), Metrics(), KINDS)
     await other.start()
@@ -249,8 +259,9 @@ async def test_a_failing_command_is_refused_alone_and_its_batch_is_committed(dat
     db = Database(database_url)
     db.upgrade()
     admin = db.create_user("admin", "Admin", "h", True)
-    manager = SpaceManager(db, load_settings({}, data_dir=tmp_path), LocalBus(), Metrics(),
-                           KindSet([commons_plugin(), RulesOnly(_buggy_kind())]))
+    manager = SpaceManager(
+        db, load_settings({}, data_dir=tmp_path), LocalBus(), Metrics(), KindSet([commons_plugin(), RulesOnly(_buggy_kind())])
+    )
     await manager.start()
     try:
         await manager.create("bug", "buggy", "Bug", admin, [])

@@ -53,8 +53,14 @@ def job_view(update: Any) -> dict[str, Any]:
     error = update.error
     if error is not None:
         error = "the import failed on the server" if update.error_code == "internal" else _PATH.sub("<file>", error)
-    return {"id": update.job_id, "state": update.state, "stage": update.stage, "percent": update.percent,
-            "error": error, "error_code": update.error_code}
+    return {
+        "id": update.job_id,
+        "state": update.state,
+        "stage": update.stage,
+        "percent": update.percent,
+        "error": error,
+        "error_code": update.error_code,
+    }
 
 
 class Imports:
@@ -107,8 +113,7 @@ class Imports:
         finally:
             self.release()
 
-    def _start(self, reporter: _Reporter, job: Any, study_id: str, space: Space, user: User,
-               title: str) -> ImportJob:
+    def _start(self, reporter: _Reporter, job: Any, study_id: str, space: Space, user: User, title: str) -> ImportJob:
         record = ImportJob(job, study_id, space.row.id, space.row.name, user.id, title)
         reporter.record = record
         with self._lock:
@@ -121,8 +126,7 @@ class Imports:
         actor = Actor(user.id, user.display_name, INSTRUCTOR, user.is_admin)
         summary = await asyncio.to_thread(self.library.summary, record.study_id)
         title = record.title or str(summary.get("title") or record.study_id)
-        await space.execute(actor, None, "anatomy.add_study", {"study_id": record.study_id, "title": title},
-                            trusted=True)
+        await space.execute(actor, None, "anatomy.add_study", {"study_id": record.study_id, "title": title}, trusted=True)
         await space.execute(actor, None, "anatomy.load_study", {"study_id": record.study_id}, trusted=True)
 
 

@@ -66,20 +66,27 @@ def build_router(plugin: AnatomyPlugin) -> APIRouter:
         return {"samples": await asyncio.to_thread(plugin.library.samples)}
 
     @router.post("/spaces/{name}/studies", status_code=202)
-    async def import_sample(name: str, body: SampleBody, request: Request,
-                            user: User = Depends(current_user)) -> dict[str, Any]:
+    async def import_sample(name: str, body: SampleBody, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
         space = await lab(name, user, INSTRUCTOR)
         record = plugin.imports.start_sample(space, user, body.sample, body.title.strip())
-        await asyncio.to_thread(plugin.host.db.audit, "study.import", actor=user, target=name,
-                                detail={"sample": body.sample, "job": record.job.id}, ip=client_ip(request))
+        await asyncio.to_thread(
+            plugin.host.db.audit,
+            "study.import",
+            actor=user,
+            target=name,
+            detail={"sample": body.sample, "job": record.job.id},
+            ip=client_ip(request),
+        )
         return {"job": record.view()}
 
     @router.post("/spaces/{name}/studies/upload", status_code=202)
-    async def import_upload(name: str, request: Request,
-                            filename: str = Query(min_length=1, max_length=255,
-                                                  description="the file's name (only its ending is used)"),
-                            title: str = Query("", max_length=200, description="the study's title"),
-                            user: User = Depends(current_user)) -> dict[str, Any]:
+    async def import_upload(
+        name: str,
+        request: Request,
+        filename: str = Query(min_length=1, max_length=255, description="the file's name (only its ending is used)"),
+        title: str = Query("", max_length=200, description="the study's title"),
+        user: User = Depends(current_user),
+    ) -> dict[str, Any]:
         """The file is the request body (``Content-Type: application/octet-stream``)."""
         space = await lab(name, user, INSTRUCTOR)
         suffix = upload_suffix(filename)
@@ -100,8 +107,14 @@ def build_router(plugin: AnatomyPlugin) -> APIRouter:
                 await asyncio.to_thread(shutil.rmtree, folder, True)
             raise
         record = plugin.imports.start_upload(space, user, folder / f"upload{suffix}", title.strip())
-        await asyncio.to_thread(plugin.host.db.audit, "study.upload", actor=user, target=name,
-                                detail={"kind": suffix, "bytes": size, "job": record.job.id}, ip=client_ip(request))
+        await asyncio.to_thread(
+            plugin.host.db.audit,
+            "study.upload",
+            actor=user,
+            target=name,
+            detail={"kind": suffix, "bytes": size, "job": record.job.id},
+            ip=client_ip(request),
+        )
         return {"job": record.view()}
 
     @router.get("/jobs/{job_id}")
@@ -126,21 +139,33 @@ def build_router(plugin: AnatomyPlugin) -> APIRouter:
         return {"job": record.view()}
 
     @router.get("/spaces/{name}/studies/{study_id}/slice.png")
-    async def slice_png(name: str, study_id: str, plane: Plane = "axial",
-                        position_mm: float | None = Query(None, allow_inf_nan=False),
-                        preset: Preset = "soft_tissue", overlay: bool = False,
-                        user: User = Depends(current_user)) -> Response:
+    async def slice_png(
+        name: str,
+        study_id: str,
+        plane: Plane = "axial",
+        position_mm: float | None = Query(None, allow_inf_nan=False),
+        preset: Preset = "soft_tissue",
+        overlay: bool = False,
+        user: User = Depends(current_user),
+    ) -> Response:
         """A slice image; with ``overlay`` the structures are drawn over it in their colours."""
         in_library(await lab(name, user), study_id)
         image = await asyncio.to_thread(plugin.library.render_slice, study_id, plane, position_mm, preset, overlay)
-        return Response(image.png, media_type="image/png",
-                        headers={"X-Slice-Placement": json.dumps(image.placement()),
-                                 "Cache-Control": "private, max-age=3600"})
+        return Response(
+            image.png,
+            media_type="image/png",
+            headers={"X-Slice-Placement": json.dumps(image.placement()), "Cache-Control": "private, max-age=3600"},
+        )
 
     @router.get("/spaces/{name}/studies/{study_id}/slice.json")
-    async def slice_placement(name: str, study_id: str, plane: Plane = "axial",
-                              position_mm: float | None = Query(None, allow_inf_nan=False),
-                              preset: Preset = "soft_tissue", user: User = Depends(current_user)) -> dict[str, Any]:
+    async def slice_placement(
+        name: str,
+        study_id: str,
+        plane: Plane = "axial",
+        position_mm: float | None = Query(None, allow_inf_nan=False),
+        preset: Preset = "soft_tissue",
+        user: User = Depends(current_user),
+    ) -> dict[str, Any]:
         in_library(await lab(name, user), study_id)
         image = await asyncio.to_thread(plugin.library.render_slice, study_id, plane, position_mm, preset)
         return {"slice": image.placement()}

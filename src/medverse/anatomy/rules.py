@@ -166,8 +166,7 @@ def _structure(state: State, label: int) -> dict[str, Any]:
 
 def _can_measure(state: State, actor: Actor) -> str | None:
     needed = state["policy"]["edit"]
-    return None if at_least(actor.role, needed) else (
-        f"measuring needs role {needed} in this space (you are {actor.role})")
+    return None if at_least(actor.role, needed) else (f"measuring needs role {needed} in this space (you are {actor.role})")
 
 
 def _can_answer(state: State, actor: Actor) -> str | None:
@@ -216,8 +215,7 @@ def _clip(state: State, args: SetClip, actor: Actor) -> list[EventSpec]:
     if n < 1e-6:
         raise InvalidInput("a clip plane's normal cannot be zero")
     normal = [round(x / n, 6) for x in args.normal]
-    return [("anatomy.clip_set", {"index": args.index, "enabled": args.enabled, "normal": normal,
-                                  "offset_m": args.offset_m})]
+    return [("anatomy.clip_set", {"index": args.index, "enabled": args.enabled, "normal": normal, "offset_m": args.offset_m})]
 
 
 def _highlight(state: State, args: Highlight, actor: Actor) -> list[EventSpec]:
@@ -231,8 +229,12 @@ def _measure(state: State, args: Measure, actor: Actor) -> list[EventSpec]:
     if len(_kind(state)["measures"]) >= MAX_MEASURES:
         raise Conflict(f"a space keeps at most {MAX_MEASURES} measurements; delete some first")
     mm = 1000.0 * math.dist(args.a, args.b)
-    return [("anatomy.measured", {"id": f"m-{uuid.uuid4().hex[:10]}", "a": list(args.a), "b": list(args.b),
-                                  "mm": round(mm, 2), "by": actor.user_id})]
+    return [
+        (
+            "anatomy.measured",
+            {"id": f"m-{uuid.uuid4().hex[:10]}", "a": list(args.a), "b": list(args.b), "mm": round(mm, 2), "by": actor.user_id},
+        )
+    ]
 
 
 def _delete_measure(state: State, args: DeleteMeasure, actor: Actor) -> list[EventSpec]:
@@ -248,8 +250,7 @@ def _slice(state: State, args: SetSlice, actor: Actor) -> list[EventSpec]:
     study = _study(state)
     if not study.get("has_volume"):
         raise Conflict("this study has meshes only: there is no image to slice")
-    return [("anatomy.slice_set", {"plane": args.plane, "enabled": args.enabled,
-                                   "position_mm": args.position_mm})]
+    return [("anatomy.slice_set", {"plane": args.plane, "enabled": args.enabled, "position_mm": args.position_mm})]
 
 
 def _preset(state: State, args: SetPreset, actor: Actor) -> list[EventSpec]:
@@ -274,9 +275,19 @@ def _quiz_answer(state: State, args: QuizAnswer, actor: Actor) -> list[EventSpec
     if str(actor.user_id) in quiz["answers"]:
         raise Conflict("you have answered this question already")
     chosen = _structure(state, args.label)
-    return [("anatomy.quiz_answered", {"round": quiz["round"], "user_id": actor.user_id,
-                                       "display_name": actor.display_name, "label": args.label,
-                                       "name": chosen["name"], "correct": args.label == quiz["label"]})]
+    return [
+        (
+            "anatomy.quiz_answered",
+            {
+                "round": quiz["round"],
+                "user_id": actor.user_id,
+                "display_name": actor.display_name,
+                "label": args.label,
+                "name": chosen["name"],
+                "correct": args.label == quiz["label"],
+            },
+        )
+    ]
 
 
 def _quiz_reveal(state: State, args: Empty, actor: Actor) -> list[EventSpec]:
@@ -359,8 +370,7 @@ def _a_follow(state: State, d: dict[str, Any]) -> None:
 
 
 def _a_quiz_started(state: State, d: dict[str, Any]) -> None:
-    _kind(state)["quiz"] = {"round": d["round"], "label": d["label"], "name": d["name"],
-                            "revealed": False, "answers": {}}
+    _kind(state)["quiz"] = {"round": d["round"], "label": d["label"], "name": d["name"], "revealed": False, "answers": {}}
 
 
 def _a_quiz_answered(state: State, d: dict[str, Any]) -> None:
@@ -368,8 +378,12 @@ def _a_quiz_answered(state: State, d: dict[str, Any]) -> None:
     if "label" not in d:  # as a student sees another's answer before the reveal
         quiz["answers"][str(d["user_id"])] = {"display_name": d["display_name"], "hidden": True}
         return
-    quiz["answers"][str(d["user_id"])] = {"label": d["label"], "name": d["name"],
-                                          "correct": d["correct"], "display_name": d["display_name"]}
+    quiz["answers"][str(d["user_id"])] = {
+        "label": d["label"],
+        "name": d["name"],
+        "correct": d["correct"],
+        "display_name": d["display_name"],
+    }
 
 
 def _a_quiz_revealed(state: State, d: dict[str, Any]) -> None:
@@ -411,14 +425,13 @@ def anatomy_rules(catalogue: StudyCatalogue | None = None) -> SpaceKind:
         name="anatomy",
         title="Anatomy lab",
         description="A virtual cadaver from a real CT or MRI: dissect it together with clip planes, "
-                    "layers, slices, labels, measurements and quizzes.",
+        "layers, slices, labels, measurements and quizzes.",
         initial=initial,
         view_state=_view_state,
         view_event=_view_event,
     )
     for cmd in (
-        Command("anatomy.add_study", AddStudy, INSTRUCTOR, _add, "a study imported here joins the library",
-                internal=True),
+        Command("anatomy.add_study", AddStudy, INSTRUCTOR, _add, "a study imported here joins the library", internal=True),
         Command("anatomy.load_study", LoadStudy, INSTRUCTOR, _loader(catalogue), "show a study from the library"),
         Command("anatomy.unload_study", Empty, INSTRUCTOR, _unload, "clear the body"),
         Command("anatomy.set_visible", SetVisible, INSTRUCTOR, _visible, "show or hide a structure"),
@@ -437,23 +450,25 @@ def anatomy_rules(catalogue: StudyCatalogue | None = None) -> SpaceKind:
         Command("anatomy.quiz_end", Empty, INSTRUCTOR, _quiz_end, "close the quiz"),
     ):
         kind.command(cmd)
-    kind.appliers.update({
-        "anatomy.study_added": _a_added,
-        "anatomy.study_loaded": _a_loaded,
-        "anatomy.study_unloaded": _a_unloaded,
-        "anatomy.visibility_set": _a_visible,
-        "anatomy.opacity_set": _a_opacity,
-        "anatomy.all_shown": _a_all_shown,
-        "anatomy.clip_set": _a_clip,
-        "anatomy.highlighted": _a_highlight,
-        "anatomy.measured": _a_measured,
-        "anatomy.measure_deleted": _a_measure_deleted,
-        "anatomy.slice_set": _a_slice,
-        "anatomy.preset_set": _a_preset,
-        "anatomy.follow_set": _a_follow,
-        "anatomy.quiz_started": _a_quiz_started,
-        "anatomy.quiz_answered": _a_quiz_answered,
-        "anatomy.quiz_revealed": _a_quiz_revealed,
-        "anatomy.quiz_ended": _a_quiz_ended,
-    })
+    kind.appliers.update(
+        {
+            "anatomy.study_added": _a_added,
+            "anatomy.study_loaded": _a_loaded,
+            "anatomy.study_unloaded": _a_unloaded,
+            "anatomy.visibility_set": _a_visible,
+            "anatomy.opacity_set": _a_opacity,
+            "anatomy.all_shown": _a_all_shown,
+            "anatomy.clip_set": _a_clip,
+            "anatomy.highlighted": _a_highlight,
+            "anatomy.measured": _a_measured,
+            "anatomy.measure_deleted": _a_measure_deleted,
+            "anatomy.slice_set": _a_slice,
+            "anatomy.preset_set": _a_preset,
+            "anatomy.follow_set": _a_follow,
+            "anatomy.quiz_started": _a_quiz_started,
+            "anatomy.quiz_answered": _a_quiz_answered,
+            "anatomy.quiz_revealed": _a_quiz_revealed,
+            "anatomy.quiz_ended": _a_quiz_ended,
+        }
+    )
     return kind

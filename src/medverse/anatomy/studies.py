@@ -21,8 +21,7 @@ from typing import Any
 from medverse.errors import Conflict, InvalidInput, NotFound
 
 STUDY_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-SERVED_FILES = {"scene.glb": "model/gltf-binary", "structures.json": "application/json",
-                "study.json": "application/json"}
+SERVED_FILES = {"scene.glb": "model/gltf-binary", "structures.json": "application/json", "study.json": "application/json"}
 UPLOAD_SUFFIXES = (".zip", ".nii", ".nii.gz", ".dcm")
 
 
@@ -40,11 +39,16 @@ SAMPLE_STUDIES = {
     s.name: s
     for s in (
         SampleStudy("abdomen-ct", "Abdomen CT, 3 mm (tissue classes)", sample="ct_abdomen_3mm"),
-        SampleStudy("abdomen-ct-organs", "Abdomen CT, 3 mm (TotalSegmentator organs)",
-                    sample="ct_abdomen_3mm", label_map="ct_abdomen_3mm_seg_totalseg_v1",
-                    label_names="labels_totalseg_v1"),
-        SampleStudy("upper-abdomen-dicom", "Upper abdomen CT, DICOM series (20 slices)",
-                    sample="ct_abdomen_20slices_uncompressed"),
+        SampleStudy(
+            "abdomen-ct-organs",
+            "Abdomen CT, 3 mm (TotalSegmentator organs)",
+            sample="ct_abdomen_3mm",
+            label_map="ct_abdomen_3mm_seg_totalseg_v1",
+            label_names="labels_totalseg_v1",
+        ),
+        SampleStudy(
+            "upper-abdomen-dicom", "Upper abdomen CT, DICOM series (20 slices)", sample="ct_abdomen_20slices_uncompressed"
+        ),
         SampleStudy("head-mri", "Head MRI, T1 (skin and brain)", sample="head_mr_t1"),
         SampleStudy("reference-body", "Reference male body (HRA, Visible Human)", reference=True),
     )
@@ -71,9 +75,17 @@ class StudyLibrary:
                 available, why = True, None
             except Exception as exc:  # no mirror on this machine
                 available, why = False, str(exc)
-            out.append({"name": s.name, "title": s.title, "available": available, "reason": why,
-                        "license": reg.license, "source": reg.source,
-                        "built": (self.root / f"sample-{s.name}" / "study.json").exists()})
+            out.append(
+                {
+                    "name": s.name,
+                    "title": s.title,
+                    "available": available,
+                    "reason": why,
+                    "license": reg.license,
+                    "source": reg.source,
+                    "built": (self.root / f"sample-{s.name}" / "study.json").exists(),
+                }
+            )
         return out
 
     def folder(self, study_id: str) -> Path:
@@ -110,9 +122,14 @@ class StudyLibrary:
         study = self.study(study_id)
         manifest = study.manifest
         structures = [
-            {"label": int(r["label"]), "name": str(r["name"]), "color": list(r["color"]),
-             "volume_ml": r.get("volume_ml"), "area_cm2": r.get("surface_area_cm2"),
-             "triangles": int(r.get("triangles", 0))}
+            {
+                "label": int(r["label"]),
+                "name": str(r["name"]),
+                "color": list(r["color"]),
+                "volume_ml": r.get("volume_ml"),
+                "area_cm2": r.get("surface_area_cm2"),
+                "triangles": int(r.get("triangles", 0)),
+            }
             for r in study.structures
         ]
         return {
@@ -137,13 +154,18 @@ class StudyLibrary:
         study_id = f"sample-{name}"
         out = self.root / study_id
         if (out / "study.json").exists():  # built before: a job that finishes at once
-            return study_id, imaging.Job(lambda ctx: json.loads((out / "study.json").read_text()),
-                                         name="sample", on_update=on_update)
+            return study_id, imaging.Job(
+                lambda ctx: json.loads((out / "study.json").read_text()), name="sample", on_update=on_update
+            )
         if spec.reference:
             folder = samples.path("reference_body_hra_vh_male")
-            return study_id, imaging.Job(lambda ctx: _titled(imaging.write_reference_study(
-                out, folder, triangle_budget=self.triangle_budget), out, spec.title),
-                name="reference", on_update=on_update)
+            return study_id, imaging.Job(
+                lambda ctx: _titled(
+                    imaging.write_reference_study(out, folder, triangle_budget=self.triangle_budget), out, spec.title
+                ),
+                name="reference",
+                on_update=on_update,
+            )
         source = samples.path(spec.sample)  # type: ignore[arg-type]
         options: dict[str, Any] = {"triangle_budget": self.triangle_budget}
         if spec.label_map:
@@ -169,16 +191,14 @@ class StudyLibrary:
 
         def work(ctx: Any) -> dict[str, Any]:
             try:  # without a title the engine names it after modality and body part
-                return imaging.import_study(upload, out, title=title, context=ctx,
-                                            triangle_budget=self.triangle_budget)
+                return imaging.import_study(upload, out, title=title, context=ctx, triangle_budget=self.triangle_budget)
             finally:
                 shutil.rmtree(upload.parent, ignore_errors=True)
 
         return study_id, imaging.Job(work, name="upload", on_update=on_update)
 
     # --- slices ----------------------------------------------------------------------------
-    def render_slice(self, study_id: str, plane: str, position_mm: float | None, preset: str,
-                     overlay: bool = False) -> Any:
+    def render_slice(self, study_id: str, plane: str, position_mm: float | None, preset: str, overlay: bool = False) -> Any:
         study = self.study(study_id)
         if not study.has_volume:
             raise Conflict(f"study {study_id!r} has meshes only: there is no image to slice")

@@ -55,8 +55,7 @@ def build_services(settings: Settings, plugins: list[KindPlugin] | None = None) 
     return Services(settings, db, sessions, manager, metrics, kinds)
 
 
-def create_app(settings: Settings | None = None, demo: bool = False,
-               plugins: list[KindPlugin] | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, demo: bool = False, plugins: list[KindPlugin] | None = None) -> FastAPI:
     """The app, built from the kind plug-ins it is given (default: every built-in kind); with
     ``demo`` the demo accounts and spaces are created at start-up if missing."""
     settings = settings or load_settings()
@@ -85,8 +84,14 @@ def create_app(settings: Settings | None = None, demo: bool = False,
                 await plugin.stop()
             svc.db.close()
 
-    app = FastAPI(title="medverse", version=__version__, lifespan=lifespan, docs_url="/api/docs",
-                  openapi_url="/api/openapi.json", redoc_url=None)
+    app = FastAPI(
+        title="medverse",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
     app.state.services = svc
     problems.install(app)
     app.state.gateway = gateway

@@ -42,8 +42,7 @@ class BodyLimit:
         await self.app(scope, _replay(bytes(body), receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem(413, "too-large", "Payload too large",
-                           f"a request body may hold at most {self.limit // 1024} KiB")
+        response = problem(413, "too-large", "Payload too large", f"a request body may hold at most {self.limit // 1024} KiB")
         await response(scope, receive, send)
 
 

@@ -24,8 +24,16 @@ def problem(status: int, code: str, title: str, detail: str) -> JSONResponse:
     )
 
 
-_HTTP_CODES = {400: "bad-request", 401: "not-authenticated", 403: "forbidden", 404: "not-found",
-               405: "method-not-allowed", 413: "too-large", 422: "invalid", 429: "rate-limited"}
+_HTTP_CODES = {
+    400: "bad-request",
+    401: "not-authenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "too-large",
+    422: "invalid",
+    429: "rate-limited",
+}
 
 
 def install(app: FastAPI) -> None:

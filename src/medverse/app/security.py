@@ -44,27 +44,31 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # The built client loads only its own module scripts and stylesheet; the favicon is a data: URI,
 # slice images and glTF textures are blob: URLs, and the space socket is ws:/wss: on this host.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",  # the client sets element styles (progress bars, tooltips)
-    "img-src 'self' data: blob:",
-    "connect-src 'self' ws: wss:",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",  # the client sets element styles (progress bars, tooltips)
+        "img-src 'self' data: blob:",
+        "connect-src 'self' ws: wss:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 # FastAPI's /api/docs page loads Swagger UI from a CDN and starts it with an inline script
-DOCS_CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
-    "img-src 'self' data: https://fastapi.tiangolo.com",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "frame-ancestors 'none'",
-])
+DOCS_CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net",
+        "img-src 'self' data: https://fastapi.tiangolo.com",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 DOCS_PATHS = ("/api/docs",)
 HSTS = "max-age=31536000"
 
@@ -163,8 +167,7 @@ class HttpSecurity:
         extra = self._response_headers(scope)
         origin = foreign_origin(scope) if scope["method"] in UNSAFE_METHODS else None
         if origin is not None and scope["path"].startswith("/api/"):
-            response = problem(403, "forbidden", "Forbidden",
-                               f"cross-site request refused: {origin[:200]!r} is not this site")
+            response = problem(403, "forbidden", "Forbidden", f"cross-site request refused: {origin[:200]!r} is not this site")
             response.raw_headers.extend(extra)
             await response(scope, receive, send)
             return
@@ -223,8 +226,11 @@ class SignInGuard:
             max_delay_s=settings.auth_max_delay_s,
             forget_s=settings.auth_forget_failure_s,
         )
-        return cls(HashPool(settings.auth_hash_workers, settings.auth_hash_queue), SignInThrottle(policy),
-                   DeviceTokens(settings.resolved_secret_key()))
+        return cls(
+            HashPool(settings.auth_hash_workers, settings.auth_hash_queue),
+            SignInThrottle(policy),
+            DeviceTokens(settings.resolved_secret_key()),
+        )
 
     def close(self) -> None:
         self.pool.close()

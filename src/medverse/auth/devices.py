@@ -37,7 +37,6 @@ class DeviceTokens:
             value = self._signer.loads(cookie, max_age=self.max_age_s)
         except BadSignature:
             return None
-        if (not isinstance(value, list) or len(value) != 2 or value[0] != username
-                or not isinstance(value[1], str)):
+        if not isinstance(value, list) or len(value) != 2 or value[0] != username or not isinstance(value[1], str):
             return None
         return value[1]

@@ -87,12 +87,9 @@ class HashPool:
         if self._closed:
             raise HashingBusy("the server is shutting down")
         if self._pending >= self.workers + self.queue:
-            raise HashingBusy(
-                f"too many sign-ins are waiting for a password check ({self._pending}); try again in a second"
-            )
+            raise HashingBusy(f"too many sign-ins are waiting for a password check ({self._pending}); try again in a second")
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="medverse-argon2",
-                                                initializer=_lower_priority)
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="medverse-argon2", initializer=_lower_priority)
         loop = asyncio.get_running_loop()
         self._pending += 1
         future = self._executor.submit(fn, *args)

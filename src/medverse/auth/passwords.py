@@ -14,9 +14,7 @@ MIN_PASSWORD_LENGTH = 8
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"a password needs at least {MIN_PASSWORD_LENGTH} characters (got {len(password)})"
-        )
+        raise InvalidInput(f"a password needs at least {MIN_PASSWORD_LENGTH} characters (got {len(password)})")
     return _hasher.hash(password)
 
 

@@ -167,8 +167,7 @@ class SignInThrottle:
         self.by_device = Backoff(p.free_per_name, p.base_delay_s, p.max_delay_s, p.forget_s, p.max_keys)
 
     def __repr__(self) -> str:
-        return (f"SignInThrottle(addresses={len(self.by_address)}, names={len(self.by_name)}, "
-                f"devices={len(self.by_device)})")
+        return f"SignInThrottle(addresses={len(self.by_address)}, names={len(self.by_name)}, devices={len(self.by_device)})"
 
     def trusts(self, device: str | None) -> bool:
         """Whether a device token (from a valid device cookie for the name) is still honoured."""

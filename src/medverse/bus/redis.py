@@ -69,8 +69,7 @@ class RedisBus:
         """(node, body) of a genuine, fresh message; None otherwise."""
         if len(data) < _HEADER:
             return None
-        node, t, mac, body = (data[:_NODE_LEN], data[_NODE_LEN:_NODE_LEN + 8],
-                              data[_NODE_LEN + 8:_HEADER], data[_HEADER:])
+        node, t, mac, body = (data[:_NODE_LEN], data[_NODE_LEN : _NODE_LEN + 8], data[_NODE_LEN + 8 : _HEADER], data[_HEADER:])
         if not hmac.compare_digest(mac, self._mac(channel, node, t, body)):
             return None
         if abs(time.time() - _TIME.unpack(t)[0]) > MAX_AGE_S:

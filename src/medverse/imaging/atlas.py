@@ -35,19 +35,33 @@ __all__ = ["CREDIT", "REFERENCE_SAMPLE", "load_reference_body", "write_reference
 
 REFERENCE_SAMPLE = "reference_body_hra_vh_male"
 
-CREDIT = ("HuBMAP Human Reference Atlas 3D Reference Object Library (Visible Human Male), "
-          "CC BY 4.0, https://humanatlas.io - Browne K. et al.; created from the Visible Human "
-          "Project data of the U.S. National Library of Medicine.")
+CREDIT = (
+    "HuBMAP Human Reference Atlas 3D Reference Object Library (Visible Human Male), "
+    "CC BY 4.0, https://humanatlas.io - Browne K. et al.; created from the Visible Human "
+    "Project data of the U.S. National Library of Medicine."
+)
 
 _NAMES = {
-    "3d-vh-m-larynx": "larynx", "3d-vh-m-main-bronchus": "main_bronchus",
-    "3d-vh-m-trachea": "trachea", "SBU_M_Intestine_Large": "large_intestine",
-    "VH_M_Heart": "heart", "VH_M_Kidney_L": "kidney_left", "VH_M_Kidney_R": "kidney_right",
-    "VH_M_Knee_L": "knee_left", "VH_M_Knee_R": "knee_right", "VH_M_Liver": "liver",
-    "VH_M_Pancreas": "pancreas", "VH_M_Pelvis": "pelvis", "VH_M_Skin": "skin",
-    "VH_M_Small_Intestine": "small_intestine", "VH_M_Spinal_Cord": "spinal_cord",
-    "VH_M_Spleen": "spleen", "VH_M_Thymus": "thymus", "VH_M_Ureter_L": "ureter_left",
-    "VH_M_Ureter_R": "ureter_right", "VH_M_Urinary_Bladder": "urinary_bladder",
+    "3d-vh-m-larynx": "larynx",
+    "3d-vh-m-main-bronchus": "main_bronchus",
+    "3d-vh-m-trachea": "trachea",
+    "SBU_M_Intestine_Large": "large_intestine",
+    "VH_M_Heart": "heart",
+    "VH_M_Kidney_L": "kidney_left",
+    "VH_M_Kidney_R": "kidney_right",
+    "VH_M_Knee_L": "knee_left",
+    "VH_M_Knee_R": "knee_right",
+    "VH_M_Liver": "liver",
+    "VH_M_Pancreas": "pancreas",
+    "VH_M_Pelvis": "pelvis",
+    "VH_M_Skin": "skin",
+    "VH_M_Small_Intestine": "small_intestine",
+    "VH_M_Spinal_Cord": "spinal_cord",
+    "VH_M_Spleen": "spleen",
+    "VH_M_Thymus": "thymus",
+    "VH_M_Ureter_L": "ureter_left",
+    "VH_M_Ureter_R": "ureter_right",
+    "VH_M_Urinary_Bladder": "urinary_bladder",
 }
 
 
@@ -56,8 +70,9 @@ def _structure_name(path: Path) -> str:
     return _NAMES.get(stem, stem.lower())
 
 
-def load_reference_body(folder: str | Path | None = None, *, triangle_budget: int = 300_000
-                        ) -> tuple[bytes, list[dict[str, Any]]]:
+def load_reference_body(
+    folder: str | Path | None = None, *, triangle_budget: int = 300_000
+) -> tuple[bytes, list[dict[str, Any]]]:
     """Load the reference body as one scene.
 
     Parameters
@@ -78,8 +93,7 @@ def load_reference_body(folder: str | Path | None = None, *, triangle_budget: in
         folder = samples.path(REFERENCE_SAMPLE)
     files = sorted(Path(folder).glob("*.glb"))
     if not files:
-        raise InvalidStudy(f"expected HRA .glb files in the reference folder "
-                           f"{Path(folder).name!r}, found none")
+        raise InvalidStudy(f"expected HRA .glb files in the reference folder {Path(folder).name!r}, found none")
     parts: list[tuple[str, np.ndarray, np.ndarray]] = []
     for f in files:
         nodes = read_glb_meshes(f.read_bytes())
@@ -100,14 +114,24 @@ def load_reference_body(folder: str | Path | None = None, *, triangle_budget: in
         if total > triangle_budget:
             mesh = decimate(mesh, max(200, int(triangle_budget * raw / total)))
         mesh.normals = vertex_normals(mesh.vertices, mesh.faces)
-        structures.append(StructureMesh(
-            label=label, name=name, color=color_for(name, label), mesh=mesh,
-            volume_ml=mesh.volume_ml(), voxel_volume_ml=float("nan"),
-            surface_area_cm2=mesh.area_mm2() / 100.0,
-            centroid_lps_mm=[float(c) for c in mesh.vertices.mean(axis=0)], raw_triangles=raw))
-    glb = build_glb(structures, scene_name="reference body (HRA Visible Human male)",
-                    scene_extras={"credit": CREDIT, "license": "CC-BY-4.0",
-                                  "source": "HuBMAP HRA ccf-releases v1.1-v1.4"})
+        structures.append(
+            StructureMesh(
+                label=label,
+                name=name,
+                color=color_for(name, label),
+                mesh=mesh,
+                volume_ml=mesh.volume_ml(),
+                voxel_volume_ml=float("nan"),
+                surface_area_cm2=mesh.area_mm2() / 100.0,
+                centroid_lps_mm=[float(c) for c in mesh.vertices.mean(axis=0)],
+                raw_triangles=raw,
+            )
+        )
+    glb = build_glb(
+        structures,
+        scene_name="reference body (HRA Visible Human male)",
+        scene_extras={"credit": CREDIT, "license": "CC-BY-4.0", "source": "HuBMAP HRA ccf-releases v1.1-v1.4"},
+    )
     table = []
     for s in structures:
         row = s.summary()
@@ -117,33 +141,37 @@ def load_reference_body(folder: str | Path | None = None, *, triangle_budget: in
     return glb, table
 
 
-def _align_skin(parts: list[tuple[str, np.ndarray, np.ndarray]]
-                ) -> list[tuple[str, np.ndarray, np.ndarray]]:
+def _align_skin(parts: list[tuple[str, np.ndarray, np.ndarray]]) -> list[tuple[str, np.ndarray, np.ndarray]]:
     byname = {n: v for n, v, _ in parts}
     if "skin" not in byname or "spinal_cord" not in byname:
         return parts
     cord = byname["spinal_cord"]
-    front = max((byname[n][:, 2].max() for n in ("large_intestine", "small_intestine", "liver")
-                 if n in byname), default=cord[:, 2].max())
+    front = max(
+        (byname[n][:, 2].max() for n in ("large_intestine", "small_intestine", "liver") if n in byname), default=cord[:, 2].max()
+    )
     skin = byname["skin"]
-    trunk = skin[(skin[:, 1] > cord[:, 1].min()) & (skin[:, 1] < cord[:, 1].max())
-                 & (np.abs(skin[:, 0]) < 0.2)]
+    trunk = skin[(skin[:, 1] > cord[:, 1].min()) & (skin[:, 1] < cord[:, 1].max()) & (np.abs(skin[:, 0]) < 0.2)]
     if len(trunk) == 0:
         return parts
-    shift = np.array([cord[:, 0].mean() - (trunk[:, 0].min() + trunk[:, 0].max()) / 2, 0.0,
-                      (cord[:, 2].min() + front) / 2 - (trunk[:, 2].min() + trunk[:, 2].max()) / 2])
+    shift = np.array(
+        [
+            cord[:, 0].mean() - (trunk[:, 0].min() + trunk[:, 0].max()) / 2,
+            0.0,
+            (cord[:, 2].min() + front) / 2 - (trunk[:, 2].min() + trunk[:, 2].max()) / 2,
+        ]
+    )
     return [(n, v + shift if n == "skin" else v, f) for n, v, f in parts]
 
 
-def write_reference_study(out_dir: str | Path, folder: str | Path | None = None, *,
-                          triangle_budget: int = 300_000, overwrite: bool = False) -> dict[str, Any]:
+def write_reference_study(
+    out_dir: str | Path, folder: str | Path | None = None, *, triangle_budget: int = 300_000, overwrite: bool = False
+) -> dict[str, Any]:
     """Write the reference body as a study folder (``scene.glb``, ``structures.json``,
     ``study.json`` with the credit), atomically like :func:`~medverse.imaging.jobs.import_study`.
     """
     out = Path(out_dir)
     if out.exists() and not overwrite:
-        raise InvalidStudy(f"the study folder {out.name!r} already exists (overwrite=True "
-                           "replaces it)")
+        raise InvalidStudy(f"the study folder {out.name!r} already exists (overwrite=True replaces it)")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -151,12 +179,17 @@ def write_reference_study(out_dir: str | Path, folder: str | Path | None = None,
         glb, table = load_reference_body(folder, triangle_budget=triangle_budget)
         (tmp / "scene.glb").write_bytes(glb)
         (tmp / "structures.json").write_text(json.dumps(table, indent=1))
-        manifest = {"id": out.name, "kind": "reference", "modality": "MESH", "credit": CREDIT,
-                    "license": "CC-BY-4.0", "structures": len(table),
-                    "triangles": int(sum(r["triangles"] for r in table)),
-                    "coordinates": {"scene": "glTF patient frame: +X patient left, +Y superior, "
-                                             "+Z anterior; metres"},
-                    "files": ["study.json", "structures.json", "scene.glb"]}
+        manifest = {
+            "id": out.name,
+            "kind": "reference",
+            "modality": "MESH",
+            "credit": CREDIT,
+            "license": "CC-BY-4.0",
+            "structures": len(table),
+            "triangles": int(sum(r["triangles"] for r in table)),
+            "coordinates": {"scene": "glTF patient frame: +X patient left, +Y superior, +Z anterior; metres"},
+            "files": ["study.json", "structures.json", "scene.glb"],
+        }
         (tmp / "study.json").write_text(json.dumps(manifest, indent=1))
         if out.exists():
             shutil.rmtree(out)

@@ -49,8 +49,7 @@ def info(path: Path, series: str | None, as_json: bool) -> None:
         volume = load_volume(path, series=series, allow_burned_in=True)
     except MixedSeries as exc:
         if as_json:
-            click.echo(json.dumps({"error": exc.code, "series": [s.to_dict() for s in exc.series]},
-                                  indent=1))
+            click.echo(json.dumps({"error": exc.code, "series": [s.to_dict() for s in exc.series]}, indent=1))
             sys.exit(2)
         _fail(exc)
         return
@@ -64,8 +63,7 @@ def info(path: Path, series: str | None, as_json: bool) -> None:
         return
     for s in listing:
         number = f" series {s['series_number']}" if s["series_number"] is not None else ""
-        click.echo(f"series [{s['index']}] {s['modality']}{number} {s['n_files']} files "
-                   f"{s['rows']}x{s['columns']}")
+        click.echo(f"series [{s['index']}] {s['modality']}{number} {s['n_files']} files {s['rows']}x{s['columns']}")
     click.echo(f"shape      {desc['shape']} voxels, dtype {desc['dtype']}")
     click.echo(f"spacing    {desc['spacing_mm']} mm")
     click.echo(f"values     {desc['min']} .. {desc['max']}")
@@ -94,33 +92,55 @@ class _Bar:
 
 @imaging.command(name="import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
-              help="Study folder to create.")
-@click.option("--title", default=None,
-              help="The study's title (default: neutral, from modality and body part; never the "
-                   "file name).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Study folder to create.")
+@click.option(
+    "--title", default=None, help="The study's title (default: neutral, from modality and body part; never the file name)."
+)
 @click.option("--series", default=None, help="Series index, when several are present.")
-@click.option("--labels", "label_map", type=click.Path(exists=True, path_type=Path),
-              help="Use this label map (NIfTI or DICOM SEG) instead of the model-free segmentation.")
-@click.option("--names", "label_names", type=click.Path(exists=True, path_type=Path),
-              help="Label table (TSV label<TAB>name) for --labels.")
-@click.option("--modality", type=click.Choice(["CT", "MR"], case_sensitive=False),
-              help="Override the modality (NIfTI files carry none).")
-@click.option("--keep-originals", is_flag=True,
-              help="Also keep the series' files in originals/ (neutral names; de-identified "
-                   "unless --no-deid).")
+@click.option(
+    "--labels",
+    "label_map",
+    type=click.Path(exists=True, path_type=Path),
+    help="Use this label map (NIfTI or DICOM SEG) instead of the model-free segmentation.",
+)
+@click.option(
+    "--names", "label_names", type=click.Path(exists=True, path_type=Path), help="Label table (TSV label<TAB>name) for --labels."
+)
+@click.option(
+    "--modality", type=click.Choice(["CT", "MR"], case_sensitive=False), help="Override the modality (NIfTI files carry none)."
+)
+@click.option(
+    "--keep-originals",
+    is_flag=True,
+    help="Also keep the series' files in originals/ (neutral names; de-identified unless --no-deid).",
+)
 @click.option("--no-deid", is_flag=True, help="Do not de-identify (only for data already cleared).")
-@click.option("--allow-burned-in", is_flag=True,
-              help="Import a series marked BurnedInAnnotation YES (text in the pixels, which "
-                   "de-identification cannot remove); refused otherwise.")
+@click.option(
+    "--allow-burned-in",
+    is_flag=True,
+    help="Import a series marked BurnedInAnnotation YES (text in the pixels, which "
+    "de-identification cannot remove); refused otherwise.",
+)
 @click.option("--budget", default=300_000, show_default=True, help="Scene triangle budget.")
 @click.option("--working-mm", default=1.5, show_default=True, help="Segmentation voxel size.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing study folder.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def import_(path: Path, out_dir: Path, title: str | None, series: str | None,
-            label_map: Path | None, label_names: Path | None, modality: str | None,
-            keep_originals: bool, no_deid: bool, allow_burned_in: bool, budget: int,
-            working_mm: float, overwrite: bool, quiet: bool) -> None:
+def import_(
+    path: Path,
+    out_dir: Path,
+    title: str | None,
+    series: str | None,
+    label_map: Path | None,
+    label_names: Path | None,
+    modality: str | None,
+    keep_originals: bool,
+    no_deid: bool,
+    allow_burned_in: bool,
+    budget: int,
+    working_mm: float,
+    overwrite: bool,
+    quiet: bool,
+) -> None:
     """Import a scan into a study folder: read, de-identify, segment, mesh, write.
 
     Ctrl-C cancels cleanly: nothing is left half-written.
@@ -128,11 +148,22 @@ def import_(path: Path, out_dir: Path, title: str | None, series: str | None,
     from medverse.imaging.jobs import start_import
 
     bar = _Bar(quiet)
-    job = start_import(path, out_dir, on_update=bar, title=title, series=series,
-                       label_map=label_map, label_names=label_names, modality=modality,
-                       keep_originals=keep_originals, deid=not no_deid,
-                       allow_burned_in=allow_burned_in, triangle_budget=budget,
-                       working_mm=working_mm, overwrite=overwrite)
+    job = start_import(
+        path,
+        out_dir,
+        on_update=bar,
+        title=title,
+        series=series,
+        label_map=label_map,
+        label_names=label_names,
+        modality=modality,
+        keep_originals=keep_originals,
+        deid=not no_deid,
+        allow_burned_in=allow_burned_in,
+        triangle_budget=budget,
+        working_mm=working_mm,
+        overwrite=overwrite,
+    )
     try:
         while not job.wait(0.2):
             pass
@@ -147,22 +178,25 @@ def import_(path: Path, out_dir: Path, title: str | None, series: str | None,
     if job.state != "succeeded":
         raise click.ClickException(f"[{job.error_code}] {job.error}")
     m = job.result or {}
-    click.echo(f"study {out_dir}: {m.get('modality')} {m.get('structures')} structures, "
-               f"{m.get('triangles')} triangles, {m.get('timings_s', {}).get('total')} s")
+    click.echo(
+        f"study {out_dir}: {m.get('modality')} {m.get('structures')} structures, "
+        f"{m.get('triangles')} triangles, {m.get('timings_s', {}).get('total')} s"
+    )
 
 
 @imaging.command(name="slice")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "out_png", required=True, type=click.Path(path_type=Path))
-@click.option("--plane", type=click.Choice(["axial", "coronal", "sagittal"]), default="axial",
-              show_default=True)
-@click.option("--position", type=float, default=None,
-              help="LPS mm along the plane normal (z axial, y coronal, x sagittal); centre by default.")
-@click.option("--preset", default="soft_tissue", show_default=True,
-              help="soft_tissue, bone, lung, brain, liver or auto.")
+@click.option("--plane", type=click.Choice(["axial", "coronal", "sagittal"]), default="axial", show_default=True)
+@click.option(
+    "--position",
+    type=float,
+    default=None,
+    help="LPS mm along the plane normal (z axial, y coronal, x sagittal); centre by default.",
+)
+@click.option("--preset", default="soft_tissue", show_default=True, help="soft_tissue, bone, lung, brain, liver or auto.")
 @click.option("--series", default=None)
-def slice_(path: Path, out_png: Path, plane: str, position: float | None, preset: str,
-           series: str | None) -> None:
+def slice_(path: Path, out_png: Path, plane: str, position: float | None, preset: str, series: str | None) -> None:
     """Render a slice of a scan (or of a study folder's volume) as PNG; prints its placement."""
     from medverse.imaging.errors import InvalidStudy
     from medverse.imaging.io import load_volume
@@ -219,5 +253,4 @@ def reference_body(out_dir: Path, budget: int, overwrite: bool) -> None:
     except Exception as exc:  # reported to the user with its code
         _fail(exc)
         return
-    click.echo(f"reference body {out_dir}: {m['structures']} structures, {m['triangles']} "
-               f"triangles\ncredit: {m['credit']}")
+    click.echo(f"reference body {out_dir}: {m['structures']} structures, {m['triangles']} triangles\ncredit: {m['credit']}")

@@ -14,12 +14,12 @@ RGBA = tuple[int, int, int, float]
 
 #: Tissue classes of :func:`medverse.imaging.segment.segment_ct` / ``segment_mri_head``.
 TISSUE_COLORS: dict[str, RGBA] = {
-    "body": (232, 190, 172, 0.35),        # skin surface, translucent so the inside shows
+    "body": (232, 190, 172, 0.35),  # skin surface, translucent so the inside shows
     "fat": (245, 222, 120, 0.6),
-    "soft_tissue": (200, 90, 80, 0.8),    # muscle and organs together
+    "soft_tissue": (200, 90, 80, 0.8),  # muscle and organs together
     "bone": (241, 236, 218, 1.0),
     "lungs_airways": (170, 205, 235, 0.6),
-    "vessels": (200, 30, 40, 1.0),        # contrast-enhanced vessels and blood pool
+    "vessels": (200, 30, 40, 1.0),  # contrast-enhanced vessels and blood pool
     "head": (232, 190, 172, 0.35),
     "brain": (231, 175, 180, 1.0),
 }
@@ -75,9 +75,18 @@ KEYWORD_COLORS: list[tuple[str, RGBA]] = [
 
 #: Fallback palette (Tableau-like), indexed by label id modulo 12.
 PALETTE: list[RGBA] = [
-    (78, 121, 167, 1.0), (242, 142, 43, 1.0), (225, 87, 89, 1.0), (118, 183, 178, 1.0),
-    (89, 161, 79, 1.0), (237, 201, 72, 1.0), (176, 122, 161, 1.0), (255, 157, 167, 1.0),
-    (156, 117, 95, 1.0), (186, 176, 172, 1.0), (134, 188, 182, 1.0), (211, 114, 149, 1.0),
+    (78, 121, 167, 1.0),
+    (242, 142, 43, 1.0),
+    (225, 87, 89, 1.0),
+    (118, 183, 178, 1.0),
+    (89, 161, 79, 1.0),
+    (237, 201, 72, 1.0),
+    (176, 122, 161, 1.0),
+    (255, 157, 167, 1.0),
+    (156, 117, 95, 1.0),
+    (186, 176, 172, 1.0),
+    (134, 188, 182, 1.0),
+    (211, 114, 149, 1.0),
 ]
 
 

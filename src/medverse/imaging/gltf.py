@@ -25,8 +25,7 @@ import numpy as np
 from medverse.imaging.errors import InvalidStudy
 from medverse.imaging.mesh import Mesh, StructureMesh
 
-__all__ = ["LPS_MM_TO_GLTF", "GltfNodeMesh", "build_glb", "gltf_to_lps_mm", "lps_mm_to_gltf",
-           "read_glb", "read_glb_meshes"]
+__all__ = ["LPS_MM_TO_GLTF", "GltfNodeMesh", "build_glb", "gltf_to_lps_mm", "lps_mm_to_gltf", "read_glb", "read_glb_meshes"]
 
 #: Homogeneous 4x4: LPS millimetres -> glTF patient frame metres.
 LPS_MM_TO_GLTF = np.array([[0.001, 0, 0, 0], [0, 0, 0.001, 0], [0, -0.001, 0, 0], [0, 0, 0, 1.0]])
@@ -58,17 +57,18 @@ class _Builder:
         self.views: list[dict[str, Any]] = []
         self.accessors: list[dict[str, Any]] = []
 
-    def add(self, data: np.ndarray, component: int, kind: str, target: int,
-            minmax: bool = False) -> int:
+    def add(self, data: np.ndarray, component: int, kind: str, target: int, minmax: bool = False) -> int:
         while len(self.blob) % 4:
             self.blob.append(0)
         raw = np.ascontiguousarray(data).tobytes()
-        self.views.append({"buffer": 0, "byteOffset": len(self.blob), "byteLength": len(raw),
-                           "target": target})
+        self.views.append({"buffer": 0, "byteOffset": len(self.blob), "byteLength": len(raw), "target": target})
         self.blob.extend(raw)
-        acc: dict[str, Any] = {"bufferView": len(self.views) - 1, "componentType": component,
-                               "count": int(data.shape[0]) if kind != "SCALAR" else int(data.size),
-                               "type": kind}
+        acc: dict[str, Any] = {
+            "bufferView": len(self.views) - 1,
+            "componentType": component,
+            "count": int(data.shape[0]) if kind != "SCALAR" else int(data.size),
+            "type": kind,
+        }
         if minmax:
             acc["min"] = [float(v) for v in data.min(axis=0)]
             acc["max"] = [float(v) for v in data.max(axis=0)]
@@ -76,8 +76,9 @@ class _Builder:
         return len(self.accessors) - 1
 
 
-def build_glb(structures: Sequence[StructureMesh], *, scene_name: str = "study",
-              scene_extras: dict[str, Any] | None = None) -> bytes:
+def build_glb(
+    structures: Sequence[StructureMesh], *, scene_name: str = "study", scene_extras: dict[str, Any] | None = None
+) -> bytes:
     """Encode structures as one GLB (one named node and one draw call per structure).
 
     Parameters
@@ -113,30 +114,55 @@ def build_glb(structures: Sequence[StructureMesh], *, scene_name: str = "study",
         material = {
             "name": s.name,
             "pbrMetallicRoughness": {
-                "baseColorFactor": [_srgb_to_linear(r), _srgb_to_linear(g), _srgb_to_linear(bl),
-                                    float(a)],
-                "metallicFactor": 0.0, "roughnessFactor": 0.6},
+                "baseColorFactor": [_srgb_to_linear(r), _srgb_to_linear(g), _srgb_to_linear(bl), float(a)],
+                "metallicFactor": 0.0,
+                "roughnessFactor": 0.6,
+            },
             "alphaMode": "BLEND" if a < 1.0 else "OPAQUE",
         }
         materials.append(material)
-        meshes.append({"name": s.name, "primitives": [{
-            "attributes": {"POSITION": pos_acc, "NORMAL": nrm_acc}, "indices": idx_acc,
-            "material": len(materials) - 1, "mode": 4}]})
-        nodes.append({"name": s.name, "mesh": len(meshes) - 1, "extras": {
-            "label": int(s.label), "name": s.name, "volume_ml": round(float(s.volume_ml), 3),
-            "surface_area_cm2": round(float(s.surface_area_cm2), 3),
-            "color": [int(r), int(g), int(bl), float(a)],
-            "centroid_lps_mm": [round(float(c), 3) for c in s.centroid_lps_mm],
-            "triangles": m.n_triangles}})
-    extras = {"frame": "glTF patient frame: +X patient left, +Y superior, +Z anterior; metres",
-              "lps_mm_to_gltf": LPS_MM_TO_GLTF.tolist()}
+        meshes.append(
+            {
+                "name": s.name,
+                "primitives": [
+                    {
+                        "attributes": {"POSITION": pos_acc, "NORMAL": nrm_acc},
+                        "indices": idx_acc,
+                        "material": len(materials) - 1,
+                        "mode": 4,
+                    }
+                ],
+            }
+        )
+        nodes.append(
+            {
+                "name": s.name,
+                "mesh": len(meshes) - 1,
+                "extras": {
+                    "label": int(s.label),
+                    "name": s.name,
+                    "volume_ml": round(float(s.volume_ml), 3),
+                    "surface_area_cm2": round(float(s.surface_area_cm2), 3),
+                    "color": [int(r), int(g), int(bl), float(a)],
+                    "centroid_lps_mm": [round(float(c), 3) for c in s.centroid_lps_mm],
+                    "triangles": m.n_triangles,
+                },
+            }
+        )
+    extras = {
+        "frame": "glTF patient frame: +X patient left, +Y superior, +Z anterior; metres",
+        "lps_mm_to_gltf": LPS_MM_TO_GLTF.tolist(),
+    }
     extras.update(scene_extras or {})
     doc: dict[str, Any] = {
         "asset": {"version": "2.0", "generator": "medverse.imaging"},
         "scene": 0,
         "scenes": [{"name": scene_name, "nodes": list(range(len(nodes))), "extras": extras}],
-        "nodes": nodes, "meshes": meshes, "materials": materials,
-        "accessors": b.accessors, "bufferViews": b.views,
+        "nodes": nodes,
+        "meshes": meshes,
+        "materials": materials,
+        "accessors": b.accessors,
+        "bufferViews": b.views,
     }
     if b.blob:
         while len(b.blob) % 4:
@@ -165,12 +191,11 @@ def read_glb(data: bytes) -> tuple[dict[str, Any], bytes]:
         raise InvalidStudy("expected a glTF binary (magic 'glTF')")
     _magic, version, length = struct.unpack_from("<III", data, 0)
     if version != 2 or length > len(data):
-        raise InvalidStudy(f"expected glTF 2.0 of {length} bytes (got version {version}, "
-                           f"{len(data)} bytes)")
+        raise InvalidStudy(f"expected glTF 2.0 of {length} bytes (got version {version}, {len(data)} bytes)")
     offset, doc, blob = 12, None, b""
     while offset + 8 <= length:
         clen, ctype = struct.unpack_from("<II", data, offset)
-        chunk = data[offset + 8: offset + 8 + clen]
+        chunk = data[offset + 8 : offset + 8 + clen]
         if ctype == 0x4E4F534A:
             doc = json.loads(chunk.decode("utf-8"))
         elif ctype == 0x004E4942:
@@ -193,10 +218,8 @@ def _accessor(doc: dict[str, Any], blob: bytes, index: int) -> np.ndarray:
     start = view.get("byteOffset", 0) + acc.get("byteOffset", 0)
     stride = view.get("byteStride") or dtype.itemsize * width
     count = acc["count"]
-    raw = np.frombuffer(blob, dtype=np.uint8, count=stride * (count - 1) + dtype.itemsize * width,
-                        offset=start)
-    rows = np.lib.stride_tricks.as_strided(raw, shape=(count, dtype.itemsize * width),
-                                           strides=(stride, 1))
+    raw = np.frombuffer(blob, dtype=np.uint8, count=stride * (count - 1) + dtype.itemsize * width, offset=start)
+    rows = np.lib.stride_tricks.as_strided(raw, shape=(count, dtype.itemsize * width), strides=(stride, 1))
     return np.ascontiguousarray(rows).view(dtype).reshape(count, width)
 
 
@@ -207,9 +230,11 @@ def _node_matrix(node: dict[str, Any]) -> np.ndarray:
     t[:3, 3] = node.get("translation", [0, 0, 0])
     x, y, z, w = node.get("rotation", [0, 0, 0, 1])
     r = np.eye(4)
-    r[:3, :3] = [[1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-                 [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-                 [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)]]
+    r[:3, :3] = [
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+    ]
     s = np.diag([*list(node.get("scale", [1, 1, 1])), 1.0])
     return t @ r @ s
 
@@ -217,8 +242,7 @@ def _node_matrix(node: dict[str, Any]) -> np.ndarray:
 class GltfNodeMesh:
     """A mesh read back from a GLB: node name, world-space vertices (glTF frame), faces, extras."""
 
-    def __init__(self, name: str, vertices: np.ndarray, faces: np.ndarray,
-                 extras: dict[str, Any]) -> None:
+    def __init__(self, name: str, vertices: np.ndarray, faces: np.ndarray, extras: dict[str, Any]) -> None:
         self.name = name
         self.vertices = vertices
         self.faces = faces
@@ -235,8 +259,7 @@ def read_glb_meshes(data: bytes) -> list[GltfNodeMesh]:
     """
     doc, blob = read_glb(data)
     nodes = doc.get("nodes", [])
-    scene = doc.get("scenes", [{}])[doc.get("scene", 0)] if doc.get("scenes") else {
-        "nodes": list(range(len(nodes)))}
+    scene = doc.get("scenes", [{}])[doc.get("scene", 0)] if doc.get("scenes") else {"nodes": list(range(len(nodes)))}
     out: list[GltfNodeMesh] = []
     stack = [(i, np.eye(4)) for i in scene.get("nodes", [])]
     seen = 0
@@ -261,8 +284,14 @@ def read_glb_meshes(data: bytes) -> list[GltfNodeMesh]:
                 faces_all.append(idx + base)
                 base += len(pos)
             if verts_all:
-                out.append(GltfNodeMesh(node.get("name", f"node_{i}"), np.concatenate(verts_all),
-                                        np.concatenate(faces_all), dict(node.get("extras", {}))))
+                out.append(
+                    GltfNodeMesh(
+                        node.get("name", f"node_{i}"),
+                        np.concatenate(verts_all),
+                        np.concatenate(faces_all),
+                        dict(node.get("extras", {})),
+                    )
+                )
         for c in node.get("children", []):
             stack.append((c, world))
     return out

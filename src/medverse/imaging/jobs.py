@@ -49,11 +49,9 @@ from medverse.imaging.volume import Volume
 
 _log = logging.getLogger("medverse.imaging")
 
-__all__ = ["STUDY_FILES", "Job", "JobContext", "JobUpdate", "Scene", "build_scene",
-           "import_study", "start_import", "study_title"]
+__all__ = ["STUDY_FILES", "Job", "JobContext", "JobUpdate", "Scene", "build_scene", "import_study", "start_import", "study_title"]
 
-STUDY_FILES = ("study.json", "volume.nii.gz", "labels.nii.gz", "structures.json", "scene.glb",
-               "deid.json")
+STUDY_FILES = ("study.json", "volume.nii.gz", "labels.nii.gz", "structures.json", "scene.glb", "deid.json")
 
 T = TypeVar("T")
 
@@ -81,8 +79,9 @@ class JobContext:
     and the job's percent is the weighted sum.
     """
 
-    def __init__(self, on_progress: Callable[[str, float], None] | None = None,
-                 cancel_event: threading.Event | None = None) -> None:
+    def __init__(
+        self, on_progress: Callable[[str, float], None] | None = None, cancel_event: threading.Event | None = None
+    ) -> None:
         self._on_progress = on_progress
         self.cancel_event = cancel_event or threading.Event()
         self._weights: dict[str, float] = {}
@@ -134,8 +133,9 @@ class Job(Generic[T]):
     >>> job.cancel(); job.wait()                                          # doctest: +SKIP
     """
 
-    def __init__(self, work: Callable[[JobContext], T], *, name: str = "job",
-                 on_update: Callable[[JobUpdate], None] | None = None) -> None:
+    def __init__(
+        self, work: Callable[[JobContext], T], *, name: str = "job", on_update: Callable[[JobUpdate], None] | None = None
+    ) -> None:
         self.id = uuid.uuid4().hex[:12]
         self.name = name
         self._work = work
@@ -158,8 +158,7 @@ class Job(Generic[T]):
         with self._lock:
             if self._thread is not None:
                 raise RuntimeError(f"job {self.id} was already started")
-            self._thread = threading.Thread(target=self.run, name=f"medverse-{self.name}-{self.id}",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self.run, name=f"medverse-{self.name}-{self.id}", daemon=True)
         self._thread.start()
         return self
 
@@ -172,17 +171,18 @@ class Job(Generic[T]):
             self.result = self._work(ctx)
             self.state, self.stage, self.percent = "succeeded", "done", 100.0
         except Cancelled as exc:
-            self.state, self.error, self.error_code, self.exception = (
-                "cancelled", str(exc), exc.code, exc)
+            self.state, self.error, self.error_code, self.exception = ("cancelled", str(exc), exc.code, exc)
         except MedverseError as exc:
-            self.state, self.error, self.error_code, self.exception = (
-                "failed", redact_paths(str(exc)), exc.code, exc)
+            self.state, self.error, self.error_code, self.exception = ("failed", redact_paths(str(exc)), exc.code, exc)
         except Exception as exc:  # a job reports every failure, it never dies silently
             # the message of an unexpected error may hold paths or data: it goes to the log only
             _log.error("job %s (%s) failed", self.id, self.name, exc_info=exc)
             self.state, self.error, self.error_code, self.exception = (
-                "failed", f"internal error ({type(exc).__name__}); the server log has the details",
-                "internal", exc)
+                "failed",
+                f"internal error ({type(exc).__name__}); the server log has the details",
+                "internal",
+                exc,
+            )
         finally:
             self._done.set()
             self._notify()
@@ -203,8 +203,7 @@ class Job(Generic[T]):
         self._listeners.append(callback)
 
     def snapshot(self) -> JobUpdate:
-        return JobUpdate(self.id, self.state, self.stage, round(self.percent, 1), self.error,
-                         self.error_code)
+        return JobUpdate(self.id, self.state, self.stage, round(self.percent, 1), self.error, self.error_code)
 
     def _progress(self, stage: str, fraction: float) -> None:
         self.stage, self.percent = stage, 100.0 * fraction
@@ -243,9 +242,15 @@ class Scene:
         return int(sum(s["triangles"] for s in self.structures))
 
 
-def build_scene(volume: Volume, labels: LabelMap | None = None, *, triangle_budget: int = 300_000,
-                working_mm: float = 1.5, credit: str | None = None,
-                context: JobContext | None = None) -> Scene:
+def build_scene(
+    volume: Volume,
+    labels: LabelMap | None = None,
+    *,
+    triangle_budget: int = 300_000,
+    working_mm: float = 1.5,
+    credit: str | None = None,
+    context: JobContext | None = None,
+) -> Scene:
     """Segment (unless ``labels`` is given) and mesh ``volume`` into one GLB.
 
     Parameters
@@ -277,13 +282,11 @@ def build_scene(volume: Volume, labels: LabelMap | None = None, *, triangle_budg
     t0 = time.perf_counter()
     ctx.stage("segment")
     if labels is None:
-        labels = segment(volume, working_mm=working_mm, progress=ctx.progress,
-                         cancel=ctx.check_cancelled)
+        labels = segment(volume, working_mm=working_mm, progress=ctx.progress, cancel=ctx.check_cancelled)
     timings["segment"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     ctx.stage("mesh")
-    meshes = mesh_label_map(labels, triangle_budget=triangle_budget, progress=ctx.progress,
-                            cancel=ctx.check_cancelled)
+    meshes = mesh_label_map(labels, triangle_budget=triangle_budget, progress=ctx.progress, cancel=ctx.check_cancelled)
     timings["mesh"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     ctx.stage("encode")
@@ -406,8 +409,7 @@ def import_study(
     if isinstance(source, (str, Path)):
         known_paths += [str(Path(source)), str(Path(source).parent)]
     if out.exists() and not overwrite:
-        raise InvalidStudy(f"the study folder {out.name!r} already exists (overwrite=True "
-                           "replaces it)")
+        raise InvalidStudy(f"the study folder {out.name!r} already exists (overwrite=True replaces it)")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
@@ -416,16 +418,22 @@ def import_study(
         ctx.stage("read")
         t0 = time.perf_counter()
         nifti = is_nifti_source(source)
-        options: dict[str, Any] = {"series": series, "deid": deid,
-                                   "allow_burned_in": allow_burned_in,
-                                   "nifti_limits": nifti_limits}
+        options: dict[str, Any] = {
+            "series": series,
+            "deid": deid,
+            "allow_burned_in": allow_burned_in,
+            "nifti_limits": nifti_limits,
+        }
         if keep_originals and not nifti:
             options["originals"] = tmp / "originals"
         volume = load_volume(source, progress=ctx.progress, **options)
         originals = 0
         if keep_originals:
-            originals = (_keep_nifti_original(source, tmp / "originals", deid, nifti_limits)
-                         if nifti else sum(1 for _ in (tmp / "originals").glob("original-*")))
+            originals = (
+                _keep_nifti_original(source, tmp / "originals", deid, nifti_limits)
+                if nifti
+                else sum(1 for _ in (tmp / "originals").glob("original-*"))
+            )
         if modality:
             volume.metadata["modality"] = modality.upper()
         elif volume.modality == "OT":  # NIfTI carries no modality: HU-like values mean CT
@@ -435,8 +443,7 @@ def import_study(
         labels = None
         if label_map is not None:
             labels = read_label_map(label_map, label_names, reference=volume)
-        scene = build_scene(volume, labels, triangle_budget=triangle_budget,
-                            working_mm=working_mm, context=ctx)
+        scene = build_scene(volume, labels, triangle_budget=triangle_budget, working_mm=working_mm, context=ctx)
         ctx.stage("write")
         t0 = time.perf_counter()
         deid_record = volume.metadata.pop("deid", None)
@@ -446,11 +453,19 @@ def import_study(
         (tmp / "labels.nii.gz").write_bytes(nifti_bytes(scene.labels.volume))
         (tmp / "scene.glb").write_bytes(scene.glb)
         (tmp / "structures.json").write_text(json.dumps(scene.structures, indent=1))
-        (tmp / "deid.json").write_text(json.dumps(
-            deid_record if deid_record is not None else
-            {"applied": deid, "note": "NIfTI input carries no DICOM attributes; header "
-                                      "text and extensions dropped" if deid else "not de-identified"},
-            indent=1))
+        (tmp / "deid.json").write_text(
+            json.dumps(
+                deid_record
+                if deid_record is not None
+                else {
+                    "applied": deid,
+                    "note": "NIfTI input carries no DICOM attributes; header text and extensions dropped"
+                    if deid
+                    else "not de-identified",
+                },
+                indent=1,
+            )
+        )
         manifest = {
             "id": out.name,
             "kind": "scan",
@@ -466,13 +481,15 @@ def import_study(
                 "volume_affine": "voxel (i, j, k) -> patient LPS millimetres",
                 "scene": "glTF patient frame: +X patient left, +Y superior, +Z anterior; metres",
             },
-            "labels": {"source": scene.labels.source, "shape": list(scene.labels.array.shape),
-                       "affine_lps": np.round(scene.labels.affine, 6).tolist(),
-                       "table": scene.labels.table()},
+            "labels": {
+                "source": scene.labels.source,
+                "shape": list(scene.labels.array.shape),
+                "affine_lps": np.round(scene.labels.affine, 6).tolist(),
+                "table": scene.labels.table(),
+            },
             "triangles": scene.triangles,
             "structures": len(scene.structures),
-            "timings_s": {"read": round(read_s, 3),
-                          **{k: round(v, 3) for k, v in scene.timings_s.items()}},
+            "timings_s": {"read": round(read_s, 3), **{k: round(v, 3) for k, v in scene.timings_s.items()}},
             "files": list(STUDY_FILES) + (["originals/"] if keep_originals else []),
         }
         timings: dict[str, float] = manifest["timings_s"]  # type: ignore[assignment]
@@ -501,13 +518,18 @@ def import_study(
         raise
 
 
-def start_import(source: str | Path | bytes | Sequence[str | Path], out_dir: str | Path, *,
-                 on_update: Callable[[JobUpdate], None] | None = None,
-                 **options: Any) -> Job[dict[str, Any]]:
+def start_import(
+    source: str | Path | bytes | Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    on_update: Callable[[JobUpdate], None] | None = None,
+    **options: Any,
+) -> Job[dict[str, Any]]:
     """Start :func:`import_study` on a worker thread and return its :class:`Job`.
 
     ``options`` are :func:`import_study`'s keyword arguments. ``job.result`` is the manifest.
     """
-    job: Job[dict[str, Any]] = Job(lambda ctx: import_study(source, out_dir, context=ctx, **options),
-                                   name="import", on_update=on_update)
+    job: Job[dict[str, Any]] = Job(
+        lambda ctx: import_study(source, out_dir, context=ctx, **options), name="import", on_update=on_update
+    )
     return job.start()

@@ -101,8 +101,10 @@ class LabelMap:
 
     def table(self) -> list[dict[str, Any]]:
         """The label table as JSON-ready rows."""
-        return [{"label": s.label, "name": s.name, "color": list(s.color), "envelope": s.envelope}
-                for s in sorted(self.structures.values(), key=lambda s: s.label)]
+        return [
+            {"label": s.label, "name": s.name, "color": list(s.color), "envelope": s.envelope}
+            for s in sorted(self.structures.values(), key=lambda s: s.label)
+        ]
 
 
 def read_label_table(source: str | Path | dict[int, str] | None) -> dict[int, str]:
@@ -129,8 +131,7 @@ def read_label_table(source: str | Path | dict[int, str] | None) -> dict[int, st
         except ValueError:
             if n == 1:
                 continue  # header
-            raise InvalidStudy(
-                f"label table line {n}: label must be an integer (got {parts[0]!r})") from None
+            raise InvalidStudy(f"label table line {n}: label must be an integer (got {parts[0]!r})") from None
     return table
 
 
@@ -150,8 +151,7 @@ def _structures(labels: list[int], names: dict[int, str]) -> dict[int, Structure
     return out
 
 
-def align_to_grid(array: np.ndarray, affine: np.ndarray, reference: Volume,
-                  what: str = "label map") -> np.ndarray:
+def align_to_grid(array: np.ndarray, affine: np.ndarray, reference: Volume, what: str = "label map") -> np.ndarray:
     """Re-index ``array`` (placed by ``affine``) onto ``reference``'s grid.
 
     Only exact reorientations are accepted: axis flips and permutations, and a sub-grid padded
@@ -164,10 +164,12 @@ def align_to_grid(array: np.ndarray, affine: np.ndarray, reference: Volume,
     m = np.linalg.inv(reference.affine) @ np.asarray(affine, dtype=np.float64)
     r, t = m[:3, :3], m[:3, 3]
     perm = np.argmax(np.abs(r), axis=0)  # label axis a -> reference axis perm[a]
-    ok = (sorted(perm.tolist()) == [0, 1, 2]
-          and np.allclose(np.abs(r[perm, [0, 1, 2]]), 1.0, atol=1e-3)
-          and np.allclose(np.abs(r).sum(axis=0), 1.0, atol=1e-3)
-          and np.allclose(t, np.rint(t), atol=1e-2))
+    ok = (
+        sorted(perm.tolist()) == [0, 1, 2]
+        and np.allclose(np.abs(r[perm, [0, 1, 2]]), 1.0, atol=1e-3)
+        and np.allclose(np.abs(r).sum(axis=0), 1.0, atol=1e-3)
+        and np.allclose(t, np.rint(t), atol=1e-2)
+    )
     if ok:
         signs = np.sign(r[perm, [0, 1, 2]])
         # transpose so reference axis b holds label axis a with perm[a] == b
@@ -185,7 +187,7 @@ def align_to_grid(array: np.ndarray, affine: np.ndarray, reference: Volume,
         end = start + np.array(arr.shape)
         if np.all(start >= 0) and np.all(end <= np.array(reference.shape)):
             out = np.zeros(reference.shape, dtype=array.dtype)
-            out[start[0]:end[0], start[1]:end[1], start[2]:end[2]] = arr
+            out[start[0] : end[0], start[1] : end[1], start[2] : end[2]] = arr
             return out
     spacing = np.linalg.norm(np.asarray(affine)[:3, :3], axis=0)
     raise LabelGridMismatch(
@@ -193,11 +195,13 @@ def align_to_grid(array: np.ndarray, affine: np.ndarray, reference: Volume,
         f"{reference.shape} voxels of {np.round(reference.spacing, 3).tolist()} mm at "
         f"{np.round(reference.affine[:3, 3], 2).tolist()} LPS, {what} {tuple(array.shape)} "
         f"voxels of {np.round(spacing, 3).tolist()} mm at "
-        f"{np.round(np.asarray(affine)[:3, 3], 2).tolist()} LPS")
+        f"{np.round(np.asarray(affine)[:3, 3], 2).tolist()} LPS"
+    )
 
 
-def read_label_map(source: str | Path | bytes, names: str | Path | dict[int, str] | None = None,
-                   reference: Volume | None = None) -> LabelMap:
+def read_label_map(
+    source: str | Path | bytes, names: str | Path | dict[int, str] | None = None, reference: Volume | None = None
+) -> LabelMap:
     """Read a label map from NIfTI or DICOM SEG, optionally aligned to ``reference``.
 
     Parameters
@@ -252,12 +256,10 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
     pydicom = optional_import("pydicom", "imaging")
     try:
         ds = pydicom.dcmread(io.BytesIO(source) if isinstance(source, bytes) else str(source))
-        if str(ds.get("SOPClassUID", "")) != "1.2.840.10008.5.1.4.1.1.66.4" and \
-                str(ds.get("Modality", "")) != "SEG":
+        if str(ds.get("SOPClassUID", "")) != "1.2.840.10008.5.1.4.1.1.66.4" and str(ds.get("Modality", "")) != "SEG":
             from medverse.imaging.deid import modality_of
 
-            raise InvalidStudy(f"expected a DICOM Segmentation (Modality SEG), got "
-                               f"{modality_of(ds)}")
+            raise InvalidStudy(f"expected a DICOM Segmentation (Modality SEG), got {modality_of(ds)}")
         frames = ds.pixel_array
         if frames.ndim == 2:
             frames = frames[None]
@@ -266,19 +268,18 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
         measures = shared.PixelMeasuresSequence[0]
         spacing = np.array([float(v) for v in measures.PixelSpacing])
         per_frame = ds.PerFrameFunctionalGroupsSequence
-        positions = np.array([[float(v) for v in f.PlanePositionSequence[0].ImagePositionPatient]
-                              for f in per_frame])
-        seg_numbers = [int(f.SegmentIdentificationSequence[0].ReferencedSegmentNumber)
-                       for f in per_frame]
-        names = {int(s.SegmentNumber): str(s.get("SegmentLabel", f"segment_{s.SegmentNumber}"))
-                 for s in ds.SegmentSequence}
+        positions = np.array([[float(v) for v in f.PlanePositionSequence[0].ImagePositionPatient] for f in per_frame])
+        seg_numbers = [int(f.SegmentIdentificationSequence[0].ReferencedSegmentNumber) for f in per_frame]
+        names = {int(s.SegmentNumber): str(s.get("SegmentLabel", f"segment_{s.SegmentNumber}")) for s in ds.SegmentSequence}
         seg_type = str(ds.get("SegmentationType", "BINARY"))
     except InvalidStudy:
         raise
     except Exception as exc:
         known = [] if isinstance(source, bytes) else [str(source), Path(source).name]
-        raise InvalidStudy("expected a DICOM Segmentation object; it could not be read "
-                           f"({type(exc).__name__}: {redact_paths(str(exc), known)[:300]})") from exc
+        raise InvalidStudy(
+            "expected a DICOM Segmentation object; it could not be read "
+            f"({type(exc).__name__}: {redact_paths(str(exc), known)[:300]})"
+        ) from exc
     if len(per_frame) != frames.shape[0]:
         raise InvalidStudy(f"DICOM SEG declares {len(per_frame)} frames but holds {frames.shape[0]}")
     threshold = 0.5 * (255 if seg_type == "FRACTIONAL" else 1)
@@ -288,8 +289,7 @@ def read_dicom_seg(source: str | Path | bytes, reference: Volume | None = None) 
     if reference is None:
         d = positions @ normal
         uniq = np.unique(np.round(d, 3))
-        step = float(np.min(np.diff(uniq))) if len(uniq) > 1 else float(
-            getattr(measures, "SliceThickness", 1.0) or 1.0)
+        step = float(np.min(np.diff(uniq))) if len(uniq) > 1 else float(getattr(measures, "SliceThickness", 1.0) or 1.0)
         origin = positions[int(np.argmin(d))]
         affine = np.eye(4)
         affine[:3, 0] = row_dir * spacing[1]

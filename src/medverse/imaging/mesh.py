@@ -26,8 +26,7 @@ from medverse.errors import optional_import
 from medverse.imaging.colors import RGBA
 from medverse.imaging.labelmap import LabelMap
 
-__all__ = ["Mesh", "StructureMesh", "decimate", "mesh_label_map", "surface_from_mask",
-           "taubin_smooth", "vertex_normals"]
+__all__ = ["Mesh", "StructureMesh", "decimate", "mesh_label_map", "surface_from_mask", "taubin_smooth", "vertex_normals"]
 
 
 @dataclasses.dataclass
@@ -118,11 +117,15 @@ class StructureMesh:
     def summary(self) -> dict[str, Any]:
         """JSON-ready row of the structure table."""
         return {
-            "label": self.label, "name": self.name, "color": list(self.color),
-            "volume_ml": round(self.volume_ml, 2), "voxel_volume_ml": round(self.voxel_volume_ml, 2),
+            "label": self.label,
+            "name": self.name,
+            "color": list(self.color),
+            "volume_ml": round(self.volume_ml, 2),
+            "voxel_volume_ml": round(self.voxel_volume_ml, 2),
             "surface_area_cm2": round(self.surface_area_cm2, 2),
             "centroid_lps_mm": [round(float(c), 2) for c in self.centroid_lps_mm],
-            "triangles": self.mesh.n_triangles, "raw_triangles": self.raw_triangles,
+            "triangles": self.mesh.n_triangles,
+            "raw_triangles": self.raw_triangles,
         }
 
 
@@ -177,8 +180,12 @@ def decimate(mesh: Mesh, target_triangles: int) -> Mesh:
     fs = optional_import("fast_simplification", "imaging")
     reduction = 1.0 - max(4, target_triangles) / mesh.n_triangles
     with _DECIMATE_LOCK:
-        v, f = fs.simplify(mesh.vertices.astype(np.float32), mesh.faces.astype(np.int32),
-                           target_reduction=float(min(0.999, max(0.0, reduction))), agg=10)
+        v, f = fs.simplify(
+            mesh.vertices.astype(np.float32),
+            mesh.faces.astype(np.int32),
+            target_reduction=float(min(0.999, max(0.0, reduction))),
+            agg=10,
+        )
     return Mesh(np.asarray(v, dtype=np.float32), np.asarray(f, dtype=np.uint32), None)
 
 
@@ -196,8 +203,7 @@ def _marching_cubes_sign() -> float:
     return _MC_SIGN[0]
 
 
-def surface_from_mask(mask: np.ndarray, affine: np.ndarray, smooth_sigma: float = 0.7,
-                      step: int = 1) -> Mesh:
+def surface_from_mask(mask: np.ndarray, affine: np.ndarray, smooth_sigma: float = 0.7, step: int = 1) -> Mesh:
     """Closed iso-surface of a binary mask, in LPS mm.
 
     Parameters
@@ -216,11 +222,10 @@ def surface_from_mask(mask: np.ndarray, affine: np.ndarray, smooth_sigma: float 
     if not mask.any():
         return Mesh(np.zeros((0, 3), np.float32), np.zeros((0, 3), np.uint32))
     pad = 2 + int(np.ceil(2 * smooth_sigma))
-    idx = np.nonzero(mask.any(axis=(1, 2)))[0], np.nonzero(mask.any(axis=(0, 2)))[0], \
-        np.nonzero(mask.any(axis=(0, 1)))[0]
+    idx = np.nonzero(mask.any(axis=(1, 2)))[0], np.nonzero(mask.any(axis=(0, 2)))[0], np.nonzero(mask.any(axis=(0, 1)))[0]
     lo = np.array([i[0] for i in idx])
     hi = np.array([i[-1] + 1 for i in idx])
-    crop = mask[lo[0]:hi[0], lo[1]:hi[1], lo[2]:hi[2]]
+    crop = mask[lo[0] : hi[0], lo[1] : hi[1], lo[2] : hi[2]]
     field = np.pad(crop.astype(np.float32), pad)
     if smooth_sigma > 0:
         field = ndi.gaussian_filter(field, smooth_sigma, truncate=2.5)
@@ -228,8 +233,7 @@ def surface_from_mask(mask: np.ndarray, affine: np.ndarray, smooth_sigma: float 
         field = np.pad(crop.astype(np.float32), pad)
     if step > 1 and min(field.shape) < 4 * step:
         step = 1
-    verts, faces, _n, _v = measure.marching_cubes(field, level=0.5, step_size=step,
-                                                  allow_degenerate=False)
+    verts, faces, _n, _v = measure.marching_cubes(field, level=0.5, step_size=step, allow_degenerate=False)
     verts = verts + (lo - pad)
     pts = verts @ affine[:3, :3].T + affine[:3, 3]
     faces = faces.astype(np.uint32)
@@ -279,8 +283,11 @@ def mesh_label_map(
     report = progress or (lambda f: None)
     voxel_ml = abs(float(np.linalg.det(labels.affine[:3, :3]))) / 1000.0
     counts = np.bincount(arr.ravel().astype(np.int64)) if arr.size else np.zeros(1, np.int64)
-    wanted = [s for s in sorted(labels.structures.values(), key=lambda s: s.label)
-              if s.envelope or (s.label < len(counts) and counts[s.label] > 0)]
+    wanted = [
+        s
+        for s in sorted(labels.structures.values(), key=lambda s: s.label)
+        if s.envelope or (s.label < len(counts) and counts[s.label] > 0)
+    ]
     if len(wanted) > max_structures:
         wanted = sorted(wanted, key=lambda s: -(counts[s.label] if s.label < len(counts) else 0))
         wanted = sorted(wanted[:max_structures], key=lambda s: s.label)
@@ -325,9 +332,18 @@ def mesh_label_map(
             mesh = decimate(mesh, share)
         mesh = taubin_smooth(mesh, smooth_iterations)
         mesh.normals = vertex_normals(mesh.vertices, mesh.faces)
-        out.append(StructureMesh(
-            label=s.label, name=s.name, color=s.color, mesh=mesh, volume_ml=mesh.volume_ml(),
-            voxel_volume_ml=vox, surface_area_cm2=mesh.area_mm2() / 100.0,
-            centroid_lps_mm=[float(c) for c in mesh.centroid_mm()], raw_triangles=raw_tris))
+        out.append(
+            StructureMesh(
+                label=s.label,
+                name=s.name,
+                color=s.color,
+                mesh=mesh,
+                volume_ml=mesh.volume_ml(),
+                voxel_volume_ml=vox,
+                surface_area_cm2=mesh.area_mm2() / 100.0,
+                centroid_lps_mm=[float(c) for c in mesh.centroid_mm()],
+                raw_triangles=raw_tris,
+            )
+        )
         report(0.6 + 0.4 * (n + 1) / max(1, len(raw)))
     return out

@@ -41,8 +41,7 @@ from medverse.imaging.volume import Volume, downsample_factors
 
 __all__ = ["CT_CLASSES", "MR_CLASSES", "segment", "segment_ct", "segment_mri_head"]
 
-CT_CLASSES: dict[int, str] = {1: "body", 2: "fat", 3: "soft_tissue", 4: "bone",
-                              5: "lungs_airways", 6: "vessels"}
+CT_CLASSES: dict[int, str] = {1: "body", 2: "fat", 3: "soft_tissue", 4: "bone", 5: "lungs_airways", 6: "vessels"}
 MR_CLASSES: dict[int, str] = {1: "head", 2: "brain"}
 
 Progress = Callable[[float], None] | None
@@ -149,9 +148,14 @@ def _check_cancel(cancel: Callable[[], None] | None) -> None:
         cancel()
 
 
-def segment_ct(volume: Volume, *, working_mm: float = 1.5,
-               max_working_voxels: int = MAX_WORKING_VOXELS, progress: Progress = None,
-               cancel: Callable[[], None] | None = None) -> LabelMap:
+def segment_ct(
+    volume: Volume,
+    *,
+    working_mm: float = 1.5,
+    max_working_voxels: int = MAX_WORKING_VOXELS,
+    progress: Progress = None,
+    cancel: Callable[[], None] | None = None,
+) -> LabelMap:
     """Segment a CT (HU) into the six tissue classes of :data:`CT_CLASSES`.
 
     Parameters
@@ -243,8 +247,7 @@ def segment_ct(volume: Volume, *, working_mm: float = 1.5,
     labels[vessels] = 6
     labels[lungs] = 5
     labels[bone] = 4
-    structures = {k: StructureInfo(k, name, color_for(name, k), envelope=(k == 1))
-                  for k, name in CT_CLASSES.items()}
+    structures = {k: StructureInfo(k, name, color_for(name, k), envelope=(k == 1)) for k, name in CT_CLASSES.items()}
     present = set(np.unique(labels).tolist())
     structures = {k: v for k, v in structures.items() if k in present}
     report(1.0)
@@ -263,8 +266,9 @@ def _otsu(values: np.ndarray) -> float:
     return float(centers[int(np.argmax(between[:-1]))])
 
 
-def segment_mri_head(volume: Volume, *, working_mm: float = 1.5, progress: Progress = None,
-                     cancel: Callable[[], None] | None = None) -> LabelMap:
+def segment_mri_head(
+    volume: Volume, *, working_mm: float = 1.5, progress: Progress = None, cancel: Callable[[], None] | None = None
+) -> LabelMap:
     """Segment a head MRI (T1-weighted works best) into the head surface and the brain.
 
     The head is the largest component above Otsu's threshold, closed and hole-filled. The brain

@@ -87,12 +87,16 @@ class SliceImage:
     def placement(self) -> dict[str, Any]:
         """JSON-ready placement (everything but the pixels)."""
         return {
-            "plane": self.plane, "position_mm": round(self.position_mm, 3),
-            "width": int(self.pixels.shape[1]), "height": int(self.pixels.shape[0]),
-            "pixel_mm": self.pixel_mm, "pixel_to_lps": np.round(self.pixel_to_lps, 6).tolist(),
+            "plane": self.plane,
+            "position_mm": round(self.position_mm, 3),
+            "width": int(self.pixels.shape[1]),
+            "height": int(self.pixels.shape[0]),
+            "pixel_mm": self.pixel_mm,
+            "pixel_to_lps": np.round(self.pixel_to_lps, 6).tolist(),
             "corners_lps_mm": np.round(self.corners_lps_mm, 3).tolist(),
             "corners_gltf": np.round(self.corners_gltf, 6).tolist(),
-            "window": self.window, "level": self.level,
+            "window": self.window,
+            "level": self.level,
         }
 
 
@@ -141,8 +145,7 @@ def render_slice(
         position_mm = float((lo[axis] + hi[axis]) / 2)
     tol = max(volume.spacing) / 2
     if not lo[axis] - tol <= position_mm <= hi[axis] + tol:
-        raise InvalidStudy(f"{plane} position must lie within {lo[axis]:.1f}..{hi[axis]:.1f} mm "
-                           f"(got {position_mm:.1f} mm)")
+        raise InvalidStudy(f"{plane} position must lie within {lo[axis]:.1f}..{hi[axis]:.1f} mm (got {position_mm:.1f} mm)")
     px = float(pixel_mm or min(volume.spacing))
     if px <= 0:
         raise InvalidStudy(f"pixel_mm must be positive (got {px})")
@@ -166,12 +169,14 @@ def render_slice(
     pixel_to_lps[:3, 3] = origin
 
     cols, rows = np.meshgrid(np.arange(width), np.arange(height))
-    pts = (origin[None, :] + cols.reshape(-1, 1) * (u * px)[None, :]
-           + rows.reshape(-1, 1) * (v * px)[None, :])
+    pts = origin[None, :] + cols.reshape(-1, 1) * (u * px)[None, :] + rows.reshape(-1, 1) * (v * px)[None, :]
     ijk = volume.patient_to_index(pts).T
     fill = float(volume.array.min())
-    values = ndi.map_coordinates(volume.array, ijk, order=1, mode="constant", cval=fill,
-                                 prefilter=False).reshape(height, width).astype(np.float32)
+    values = (
+        ndi.map_coordinates(volume.array, ijk, order=1, mode="constant", cval=fill, prefilter=False)
+        .reshape(height, width)
+        .astype(np.float32)
+    )
 
     if window is None or level is None:
         if preset in PRESETS and volume.modality not in ("CT", "OT"):
@@ -182,8 +187,7 @@ def render_slice(
         elif preset in PRESETS:
             w0, l0 = PRESETS[preset]
         else:
-            raise InvalidStudy(f"preset must be one of {', '.join(PRESETS)} or auto "
-                               f"(got {preset!r})")
+            raise InvalidStudy(f"preset must be one of {', '.join(PRESETS)} or auto (got {preset!r})")
         window = float(window if window is not None else w0)
         level = float(level if level is not None else l0)
     if window <= 0:
@@ -193,8 +197,7 @@ def render_slice(
     if labels is not None:
         inv = np.linalg.inv(labels.affine)
         lijk = (pts @ inv[:3, :3].T + inv[:3, 3]).T
-        lab = ndi.map_coordinates(labels.array, lijk, order=0, mode="constant", cval=0,
-                                  prefilter=False).reshape(height, width)
+        lab = ndi.map_coordinates(labels.array, lijk, order=0, mode="constant", cval=0, prefilter=False).reshape(height, width)
         rgb = np.repeat(gray[:, :, None], 3, axis=2).astype(np.float32)
         for s in labels.structures.values():
             if s.envelope:
@@ -205,10 +208,17 @@ def render_slice(
         pixels = np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
     buf = io.BytesIO()
     image_mod.fromarray(pixels).save(buf, format="PNG", compress_level=3)
-    corners_px = np.array([[-0.5, -0.5], [width - 0.5, -0.5], [width - 0.5, height - 0.5],
-                           [-0.5, height - 0.5]])
+    corners_px = np.array([[-0.5, -0.5], [width - 0.5, -0.5], [width - 0.5, height - 0.5], [-0.5, height - 0.5]])
     corners = origin[None, :] + corners_px[:, :1] * (u * px) + corners_px[:, 1:] * (v * px)
-    return SliceImage(png=buf.getvalue(), pixels=pixels, plane=plane,
-                      position_mm=float(position_mm), pixel_mm=px, pixel_to_lps=pixel_to_lps,
-                      corners_lps_mm=corners, corners_gltf=lps_mm_to_gltf(corners),
-                      window=float(window), level=float(level))
+    return SliceImage(
+        png=buf.getvalue(),
+        pixels=pixels,
+        plane=plane,
+        position_mm=float(position_mm),
+        pixel_mm=px,
+        pixel_to_lps=pixel_to_lps,
+        corners_lps_mm=corners,
+        corners_gltf=lps_mm_to_gltf(corners),
+        window=float(window),
+        level=float(level),
+    )

@@ -39,8 +39,7 @@ class StudyFolder:
         self.path = Path(path)
         manifest = self.path / "study.json"
         if not manifest.is_file() or not self.glb_path.is_file():
-            raise InvalidStudy(f"expected a study folder with study.json and scene.glb "
-                               f"(study {self.path.name!r})")
+            raise InvalidStudy(f"expected a study folder with study.json and scene.glb (study {self.path.name!r})")
         self.manifest: dict[str, Any] = json.loads(manifest.read_text())
         table = self.path / "structures.json"
         self.structures: list[dict[str, Any]] = json.loads(table.read_text()) if table.is_file() else []
@@ -86,16 +85,30 @@ class StudyFolder:
                 for row in table:
                     color: RGBA = tuple(row["color"])  # type: ignore[assignment]
                     structures[int(row["label"])] = StructureInfo(
-                        int(row["label"]), row["name"], color, bool(row.get("envelope")))
+                        int(row["label"]), row["name"], color, bool(row.get("envelope"))
+                    )
                 self._labels = LabelMap(v.array, v.affine, structures, source="study")
             return self._labels
 
-    def render_slice(self, plane: str = "axial", position_mm: float | None = None, *,
-                     preset: str = "soft_tissue", overlay: bool = False, **options: Any) -> Any:
+    def render_slice(
+        self,
+        plane: str = "axial",
+        position_mm: float | None = None,
+        *,
+        preset: str = "soft_tissue",
+        overlay: bool = False,
+        **options: Any,
+    ) -> Any:
         """:func:`~medverse.imaging.slices.render_slice` on this study's volume (optionally with
         its labels drawn over); returns a :class:`~medverse.imaging.slices.SliceImage`."""
         from medverse.imaging.slices import render_slice
 
         labels = self.labels() if overlay else None
-        return render_slice(self.volume(), plane, position_mm, preset=preset,  # type: ignore[arg-type]
-                            labels=labels, **options)
+        return render_slice(
+            self.volume(),
+            plane,
+            position_mm,
+            preset=preset,  # type: ignore[arg-type]
+            labels=labels,
+            **options,
+        )

@@ -97,8 +97,9 @@ class Volume:
     def bounds_mm(self) -> np.ndarray:
         """Axis-aligned LPS bounding box of the voxel centres, shape (2, 3): min and max."""
         corners = np.array(
-            [[i, j, k] for i in (0, self.shape[0] - 1) for j in (0, self.shape[1] - 1)
-             for k in (0, self.shape[2] - 1)], dtype=np.float64)
+            [[i, j, k] for i in (0, self.shape[0] - 1) for j in (0, self.shape[1] - 1) for k in (0, self.shape[2] - 1)],
+            dtype=np.float64,
+        )
         pts = self.index_to_patient(corners)
         return np.stack([pts.min(axis=0), pts.max(axis=0)])
 
@@ -113,8 +114,7 @@ class Volume:
         are dropped. Returns a float32 volume whose affine places each block at its centre."""
         fi, fj, fk = (max(1, int(f)) for f in factors)
         if (fi, fj, fk) == (1, 1, 1):
-            return Volume(self.array.astype(np.float32, copy=False), self.affine.copy(),
-                          dict(self.metadata))
+            return Volume(self.array.astype(np.float32, copy=False), self.affine.copy(), dict(self.metadata))
         ni, nj, nk = (self.shape[0] // fi, self.shape[1] // fj, self.shape[2] // fk)
         if min(ni, nj, nk) < 1:
             raise InvalidStudy(f"cannot downsample a {self.shape} volume by {factors}")

@@ -60,8 +60,16 @@ def clone(state: State) -> State:
 class CommandLog:
     """Decides, stores and applies the commands of one space; see the module docstring."""
 
-    def __init__(self, space_id: int, name: str, kind: SpaceKind, db: Database, metrics: Metrics,
-                 lock: asyncio.Lock, on_committed: Callable[[list[StoredEvent]], None]) -> None:
+    def __init__(
+        self,
+        space_id: int,
+        name: str,
+        kind: SpaceKind,
+        db: Database,
+        metrics: Metrics,
+        lock: asyncio.Lock,
+        on_committed: Callable[[list[StoredEvent]], None],
+    ) -> None:
         self.space_id = space_id
         self.name = name
         self.kind = kind
@@ -106,8 +114,7 @@ class CommandLog:
         return ev.seq
 
     # --- commands ------------------------------------------------------------------------------
-    async def execute(self, actor: Actor, cmd_id: str | None, name: str, args: Any,
-                      trusted: bool = False) -> CommandResult:
+    async def execute(self, actor: Actor, cmd_id: str | None, name: str, args: Any, trusted: bool = False) -> CommandResult:
         """Validate and apply a command; raises a MedverseError subclass when refused.
 
         Commands that arrive while a transaction is being committed wait and are then committed
@@ -207,14 +214,12 @@ class CommandLog:
                     log.exception("space %s: %s failed", self.name, item.name)
                     outcomes.append(ServerError(f"{item.name} failed on the server; it was not applied"))
                     continue
-                evs = [StoredEvent(seq + i + 1, ev_name, data, uid, item.cmd_id, now)
-                       for i, (ev_name, data) in enumerate(specs)]
+                evs = [StoredEvent(seq + i + 1, ev_name, data, uid, item.cmd_id, now) for i, (ev_name, data) in enumerate(specs)]
                 try:
                     for ev in evs:
                         self.kind.apply(work, ev.name, ev.data)
                 except Exception as exc:  # a bug in an applier: undo this command only
-                    log.warning("space %s: applying %s failed (%r); the others in its batch go on",
-                                self.name, item.name, exc)
+                    log.warning("space %s: applying %s failed (%r); the others in its batch go on", self.name, item.name, exc)
                     work = rebuild()
                     outcomes.append(ServerError(f"{item.name} failed on the server; it was not applied"))
                     continue
@@ -224,8 +229,14 @@ class CommandLog:
                         if ev.name in core.MEMBERSHIP_EVENTS:
                             _project_membership(self.db, conn, self.space_id, ev)
                         if ev.name in core.AUDITED_EVENTS:
-                            self.db.audit(ev.name, actor_id=uid, actor_name=actor.display_name, target=self.name,
-                                          detail={**ev.data, "seq": ev.seq}, conn=conn)
+                            self.db.audit(
+                                ev.name,
+                                actor_id=uid,
+                                actor_name=actor.display_name,
+                                target=self.name,
+                                detail={**ev.data, "seq": ev.seq},
+                                conn=conn,
+                            )
                     if savepoint is not None:
                         self.db.append_events(conn, self.space_id, evs)
                         savepoint.commit()
@@ -233,8 +244,7 @@ class CommandLog:
                     if savepoint is None:
                         raise
                     savepoint.rollback()
-                    log.warning("space %s: %s could not be stored (%r); the others in its batch go on",
-                                self.name, item.name, exc)
+                    log.warning("space %s: %s could not be stored (%r); the others in its batch go on", self.name, item.name, exc)
                     work = rebuild()
                     outcomes.append(InvalidInput(f"{item.name} could not be stored: {_why(exc)}"))
                     continue

@@ -55,9 +55,7 @@ class Connection:
     transport: Transport
     role: str
     closed: bool = False
-    _queue: asyncio.Queue[tuple[str | bytes | None, Delivery | None]] = field(
-        default_factory=lambda: asyncio.Queue()
-    )
+    _queue: asyncio.Queue[tuple[str | bytes | None, Delivery | None]] = field(default_factory=lambda: asyncio.Queue())
     _writer: asyncio.Task[None] | None = None
     _close_code: int | None = None
 

@@ -190,17 +190,23 @@ def render_typescript(contract: Mapping[str, Any]) -> str:
     messages = contract["messages"]
     const("ClientMsg", "Types of the JSON frames a client sends.", messages["client"], "ClientMsgType")
     const("ServerMsg", "Types of the JSON frames the server sends.", messages["server"], "ServerMsgType")
-    const("Msg", "Every JSON message type (the `type` field of a text frame).",
-          {**messages["client"], **messages["server"]}, "MsgType")
+    const(
+        "Msg",
+        "Every JSON message type (the `type` field of a text frame).",
+        {**messages["client"], **messages["server"]},
+        "MsgType",
+    )
     const("ErrorCode", "Codes of an `error` frame.", contract["error_codes"], "ErrorCodeValue")
     const("Close", "WebSocket close codes the server uses.", contract["close_codes"], "CloseCode")
-    const("JobState", "States of a long job (`job.progress` messages, /api/jobs).", contract["job_states"],
-          "JobStateValue")
+    const("JobState", "States of a long job (`job.progress` messages, /api/jobs).", contract["job_states"], "JobStateValue")
     out.append("/** Job states after which a job changes no more. */")
     out.append(f"export const FINAL_JOB_STATES: readonly JobStateValue[] = {_ts(contract['final_job_states'])};")
     out.append("")
-    const("Bin", "Binary presence frames (little-endian): type bytes, sizes in bytes, where each pose part "
-                 "starts (in floats).", contract["binary"])
+    const(
+        "Bin",
+        "Binary presence frames (little-endian): type bytes, sizes in bytes, where each pose part starts (in floats).",
+        contract["binary"],
+    )
     const("PoseFlag", "Bits of a pose's flags byte.", contract["pose_flags"])
     const("Limit", "Limits of the protocol.", contract["limits"])
     out.append("/** Roles in a space, from the most to the least allowed. */")
@@ -219,10 +225,13 @@ def render_typescript(contract: Mapping[str, Any]) -> str:
     kinds = contract["kinds"]
     for kind, spec in kinds.items():
         pascal = _pascal(kind)
-        const(f"{pascal}Cmd", f"Commands of the `{kind}` kind ({spec['title']}).",
-              _names(spec["commands"], f"{kind}."), f"{pascal}CmdName")
-        const(f"{pascal}Ev", f"Events of the `{kind}` kind.", _names(spec["events"], f"{kind}."),
-              f"{pascal}EvName")
+        const(
+            f"{pascal}Cmd",
+            f"Commands of the `{kind}` kind ({spec['title']}).",
+            _names(spec["commands"], f"{kind}."),
+            f"{pascal}CmdName",
+        )
+        const(f"{pascal}Ev", f"Events of the `{kind}` kind.", _names(spec["events"], f"{kind}."), f"{pascal}EvName")
 
     out.append("/** Each kind's title and its command and event names, by kind name. */")
     out.append("export const KINDS = {")
@@ -257,7 +266,7 @@ def render_json(contract: Mapping[str, Any]) -> str:
 def _names(names: Iterable[str], prefix: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for name in names:
-        short = name[len(prefix):] if prefix and name.startswith(prefix) else name
+        short = name[len(prefix) :] if prefix and name.startswith(prefix) else name
         key = re.sub(r"[^A-Za-z0-9]+", "_", short).upper()
         if key in out:
             raise ValueError(f"{name!r} and {out[key]!r} would both be called {key} in TypeScript")

@@ -316,5 +316,4 @@ APPLIERS: dict[str, Applier] = {
 # events that change who may enter: the store keeps a membership table in step with them
 MEMBERSHIP_EVENTS = frozenset({"member.role_changed", "member.removed"})
 # security-relevant events: each also lands in the audit log, in the same transaction
-AUDITED_EVENTS = frozenset({"member.role_changed", "member.removed", "member.muted", "space.locked",
-                            "space.policy_changed"})
+AUDITED_EVENTS = frozenset({"member.role_changed", "member.removed", "member.muted", "space.locked", "space.policy_changed"})

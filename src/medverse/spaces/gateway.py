@@ -175,8 +175,10 @@ class Gateway:
             raise InvalidInput("expected a hello frame first")
         version = hello.get("protocol", P.PROTOCOL_VERSION)
         if version != P.PROTOCOL_VERSION:
-            raise InvalidInput(f"protocol version mismatch: this server speaks {P.PROTOCOL_VERSION} "
-                               f"(the client sent {str(version)[:10]}); reload the page")
+            raise InvalidInput(
+                f"protocol version mismatch: this server speaks {P.PROTOCOL_VERSION} "
+                f"(the client sent {str(version)[:10]}); reload the page"
+            )
         since = hello.get("since")
         if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
             raise InvalidInput("hello.since must be null or a sequence number >= 0")
@@ -215,9 +217,7 @@ class Gateway:
                     conn.close(P.CLOSE_TOO_BIG, "frame too large")
                 elif not commands.take():
                     strikes += 1
-                    conn.send_text(
-                        error_frame(P.E_RATE_LIMITED, "too many messages; slow down", _peek_id(text))
-                    )
+                    conn.send_text(error_frame(P.E_RATE_LIMITED, "too many messages; slow down", _peek_id(text)))
                 else:
                     await self._text(space, conn, text)
             if strikes > FLOOD_STRIKES:

@@ -91,24 +91,25 @@ class SpaceManager:
         space = await self.load(row)
         return await space.execute(actor, None, name, args, trusted=True)
 
-    async def create(
-        self, name: str, kind: str, title: str, by: User, members: list[tuple[User, str]]
-    ) -> SpaceRow:
+    async def create(self, name: str, kind: str, title: str, by: User, members: list[tuple[User, str]]) -> SpaceRow:
         """Create a space of a kind this server runs and add its first members (as commands)."""
         if not SPACE_NAME.match(name):
-            raise InvalidInput(
-                f"a space name is 2-40 lowercase letters, digits or '-' (got {name!r})"
-            )
+            raise InvalidInput(f"a space name is 2-40 lowercase letters, digits or '-' (got {name!r})")
         kind_ = self.kinds.get(kind)
         row = await asyncio.to_thread(self.db.create_space, name, kind_.name, title or kind_.title)
         actor = Actor(by.id, by.display_name, INSTRUCTOR, by.is_admin)
         for user, role in members:
             await self.execute(
-                row, actor, "member.set_role",
+                row,
+                actor,
+                "member.set_role",
                 {"user_id": user.id, "role": role, "display_name": user.display_name},
             )
         await asyncio.to_thread(
-            self.db.audit, "space.create", actor=by, target=name,
+            self.db.audit,
+            "space.create",
+            actor=by,
+            target=name,
             detail={"kind": kind, "members": {u.username: r for u, r in members}},
         )
         return row

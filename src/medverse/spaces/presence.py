@@ -100,9 +100,7 @@ class PresenceBuffer:
         self.pending.pop(pid, None)
 
 
-def batches_for(
-    tick: int, pending: dict[int, PendingPose], recipients: Iterable[int]
-) -> Iterable[tuple[int, bytes]]:
+def batches_for(tick: int, pending: dict[int, PendingPose], recipients: Iterable[int]) -> Iterable[tuple[int, bytes]]:
     """One batch per recipient with every pending pose but its own."""
     entries = {pid: p.entry for pid, p in pending.items()}
     full: bytes | None = None
@@ -125,8 +123,9 @@ class PresenceHub:
     loop; the ticker task runs while anyone is in the room and stops by itself when it is empty.
     """
 
-    def __init__(self, name: str, room: Room, hz: float, mode: str, metrics: Metrics,
-                 publish: Callable[[list[bytes]], None]) -> None:
+    def __init__(
+        self, name: str, room: Room, hz: float, mode: str, metrics: Metrics, publish: Callable[[list[bytes]], None]
+    ) -> None:
         self.name = name
         self.room = room
         self.hz = hz

@@ -68,8 +68,9 @@ class Room:
 
     def events_for(self, conn: Connection, evs: list[StoredEvent]) -> str:
         viewer = self.viewer(conn)
-        return dumps({"type": P.EVENTS, "events": [
-            event_message(ev, self.kind.event_for(ev.name, ev.data, viewer)) for ev in evs]})
+        return dumps(
+            {"type": P.EVENTS, "events": [event_message(ev, self.kind.event_for(ev.name, ev.data, viewer)) for ev in evs]}
+        )
 
     def send_events(self, evs: list[StoredEvent]) -> None:
         """Each event to every local connection, as that connection's viewer may see it."""

@@ -42,8 +42,7 @@ __all__ = ["CommandResult", "Space"]
 class Space:
     """One space in this process (see the module docstring)."""
 
-    def __init__(self, row: SpaceRow, kind: SpaceKind, db: Database, settings: Settings, metrics: Metrics,
-                 bus: Bus) -> None:
+    def __init__(self, row: SpaceRow, kind: SpaceKind, db: Database, settings: Settings, metrics: Metrics, bus: Bus) -> None:
         self.row = row
         self.kind = kind
         self.db = db
@@ -54,8 +53,13 @@ class Space:
         self.log = CommandLog(row.id, row.name, kind, db, metrics, self.lock, self._committed)
         self.room = Room(kind)
         self.presence = presence.PresenceHub(
-            row.name, self.room, settings.presence_hz, settings.presence_mode, metrics,
-            lambda entries: bus.publish_poses_nowait(row.id, entries))
+            row.name,
+            self.room,
+            settings.presence_hz,
+            settings.presence_mode,
+            metrics,
+            lambda entries: bus.publish_poses_nowait(row.id, entries),
+        )
         self._since_snapshot = 0
         self._background: set[asyncio.Future[Any]] = set()
         self._started = False
@@ -120,8 +124,7 @@ class Space:
         return Actor(user.id, user.display_name, role, user.is_admin)
 
     # --- commands -----------------------------------------------------------------------------
-    async def execute(self, actor: Actor, cmd_id: str | None, name: str, args: Any,
-                      trusted: bool = False) -> CommandResult:
+    async def execute(self, actor: Actor, cmd_id: str | None, name: str, args: Any, trusted: bool = False) -> CommandResult:
         """Validate and apply a command (see :class:`CommandLog`); ``trusted`` when the server
         itself issues it (may use the kind's internal commands)."""
         return await self.log.execute(actor, cmd_id, name, args, trusted)
@@ -146,8 +149,7 @@ class Space:
             elif ev.name in ("member.role_changed", "member.muted"):
                 for conn in self.room.of_user(ev.data["user_id"]):
                     conn.role = self.role_of(conn.user) or conn.role
-                    self.room.broadcast(
-                        {"type": P.PARTICIPANT_UPDATED, "participant": self.room.participant(conn, self.state)})
+                    self.room.broadcast({"type": P.PARTICIPANT_UPDATED, "participant": self.room.participant(conn, self.state)})
         self._since_snapshot += len(evs)
         if self._since_snapshot >= self.settings.snapshot_every:
             self._since_snapshot = 0
@@ -189,16 +191,25 @@ class Space:
     async def join(self, conn: Connection, since: int | None) -> None:
         """Welcome a connection: snapshot or missed events, then the participant list."""
         async with self.lock:
-            conn.send_text(dumps({
-                "type": P.WELCOME,
-                "protocol": P.PROTOCOL_VERSION,
-                "you": {"pid": conn.pid, "user_id": conn.user.id, "display_name": conn.user.display_name,
-                        "role": conn.role, "is_admin": conn.user.is_admin},
-                "space": {**self.row.public(), "kind": self.kind.name},
-                "seq": self.seq,
-                "presence_hz": self.settings.presence_hz,
-                "client_pose_hz": 20,
-            }))
+            conn.send_text(
+                dumps(
+                    {
+                        "type": P.WELCOME,
+                        "protocol": P.PROTOCOL_VERSION,
+                        "you": {
+                            "pid": conn.pid,
+                            "user_id": conn.user.id,
+                            "display_name": conn.user.display_name,
+                            "role": conn.role,
+                            "is_admin": conn.user.is_admin,
+                        },
+                        "space": {**self.row.public(), "kind": self.kind.name},
+                        "seq": self.seq,
+                        "presence_hz": self.settings.presence_hz,
+                        "client_pose_hz": 20,
+                    }
+                )
+            )
             if since is None or not 0 <= self.seq - since <= self.settings.replay_limit:
                 conn.send_text(self.room.snapshot_for(conn, self.seq, self.state))
             else:

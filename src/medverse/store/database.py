@@ -156,9 +156,7 @@ class Database:
                 yield conn
 
     # --- users ---------------------------------------------------------------------------
-    def create_user(
-        self, username: str, display_name: str, password_hash: str, is_admin: bool = False
-    ) -> User:
+    def create_user(self, username: str, display_name: str, password_hash: str, is_admin: bool = False) -> User:
         try:
             with self.write() as conn:
                 new_id = conn.execute(
@@ -176,9 +174,7 @@ class Database:
 
     def user_by_username(self, username: str) -> tuple[User, str] | None:
         with self.read() as conn:
-            row = conn.execute(
-                select(models.users).where(models.users.c.username == username)
-            ).first()
+            row = conn.execute(select(models.users).where(models.users.c.username == username)).first()
         return (_user(row), row.password_hash) if row else None
 
     def user(self, user_id: int) -> User | None:
@@ -193,11 +189,7 @@ class Database:
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         with self.write() as conn:
-            conn.execute(
-                update(models.users)
-                .where(models.users.c.id == user_id)
-                .values(password_hash=password_hash)
-            )
+            conn.execute(update(models.users).where(models.users.c.id == user_id).values(password_hash=password_hash))
 
     # --- sessions ------------------------------------------------------------------------
     def create_session(self, session_id: str, user_id: int, max_age_s: float) -> None:
@@ -229,27 +221,20 @@ class Database:
         s = models.sessions
         with self.read() as conn:
             rows = conn.execute(
-                select(s.c.id).where(s.c.id.in_(list(session_ids)), s.c.revoked.is_(False),
-                                     s.c.expires_at > time.time())
+                select(s.c.id).where(s.c.id.in_(list(session_ids)), s.c.revoked.is_(False), s.c.expires_at > time.time())
             ).all()
         return {r.id for r in rows}
 
     def revoke_session(self, session_id: str) -> None:
         with self.write() as conn:
-            conn.execute(
-                update(models.sessions)
-                .where(models.sessions.c.id == session_id)
-                .values(revoked=True)
-            )
+            conn.execute(update(models.sessions).where(models.sessions.c.id == session_id).values(revoked=True))
 
     # --- spaces and members ----------------------------------------------------------------
     def create_space(self, name: str, kind: str, title: str) -> SpaceRow:
         try:
             with self.write() as conn:
                 new_id = conn.execute(
-                    insert(models.spaces).values(
-                        name=name, kind=kind, title=title, head_seq=0, created_at=time.time()
-                    )
+                    insert(models.spaces).values(name=name, kind=kind, title=title, head_seq=0, created_at=time.time())
                 ).inserted_primary_key[0]  # type: ignore[index]
         except IntegrityError as exc:
             raise Conflict(f"a space named {name!r} already exists") from exc
@@ -284,9 +269,7 @@ class Database:
     def member_role(self, space_id: int, user_id: int) -> str | None:
         m = models.space_members
         with self.read() as conn:
-            return conn.execute(
-                select(m.c.role).where(m.c.space_id == space_id, m.c.user_id == user_id)
-            ).scalar()
+            return conn.execute(select(m.c.role).where(m.c.space_id == space_id, m.c.user_id == user_id)).scalar()
 
     def memberships(self, user_id: int) -> dict[int, str]:
         m = models.space_members
@@ -297,9 +280,7 @@ class Database:
     def members(self, space_id: int) -> list[tuple[User, str]]:
         m, u = models.space_members, models.users
         with self.read() as conn:
-            rows = conn.execute(
-                select(u, m.c.role).join(m, m.c.user_id == u.c.id).where(m.c.space_id == space_id)
-            ).all()
+            rows = conn.execute(select(u, m.c.role).join(m, m.c.user_id == u.c.id).where(m.c.space_id == space_id)).all()
         return [(_user(r), r.role) for r in rows]
 
     # --- event log -------------------------------------------------------------------------
@@ -331,11 +312,7 @@ class Database:
                 for e in evs
             ],
         )
-        conn.execute(
-            update(models.spaces)
-            .where(models.spaces.c.id == space_id)
-            .values(head_seq=evs[-1].seq)
-        )
+        conn.execute(update(models.spaces).where(models.spaces.c.id == space_id).values(head_seq=evs[-1].seq))
 
     def events_since(
         self, space_id: int, after_seq: int, limit: int | None = None, conn: Connection | None = None
@@ -359,22 +336,17 @@ class Database:
         """
         e = models.events
         return conn.execute(
-            select(func.max(e.c.seq)).where(e.c.space_id == space_id, e.c.cmd_id == cmd_id,
-                                            e.c.actor_id == actor_id)
+            select(func.max(e.c.seq)).where(e.c.space_id == space_id, e.c.cmd_id == cmd_id, e.c.actor_id == actor_id)
         ).scalar()
 
     def save_snapshot(self, space_id: int, seq: int, state: dict[str, Any]) -> None:
         with self.write() as conn:
             s = models.snapshots
-            exists = conn.execute(
-                select(s.c.seq).where(s.c.space_id == space_id, s.c.seq == seq)
-            ).first()
+            exists = conn.execute(select(s.c.seq).where(s.c.space_id == space_id, s.c.seq == seq)).first()
             if not exists:
                 conn.execute(insert(s).values(space_id=space_id, seq=seq, state=state, ts=time.time()))
             # keep the three newest snapshots
-            old = conn.execute(
-                select(s.c.seq).where(s.c.space_id == space_id).order_by(s.c.seq.desc()).offset(3)
-            ).scalars().all()
+            old = conn.execute(select(s.c.seq).where(s.c.space_id == space_id).order_by(s.c.seq.desc()).offset(3)).scalars().all()
             if old:
                 conn.execute(delete(s).where(s.c.space_id == space_id, s.c.seq.in_(old)))
 
@@ -382,20 +354,13 @@ class Database:
         s = models.snapshots
         with self.read() as conn:
             row = conn.execute(
-                select(s.c.seq, s.c.state)
-                .where(s.c.space_id == space_id)
-                .order_by(s.c.seq.desc())
-                .limit(1)
+                select(s.c.seq, s.c.state).where(s.c.space_id == space_id).order_by(s.c.seq.desc()).limit(1)
             ).first()
         return (int(row.seq), row.state) if row else None
 
     def head_seq(self, space_id: int) -> int:
         with self.read() as conn:
-            return int(
-                conn.execute(
-                    select(models.spaces.c.head_seq).where(models.spaces.c.id == space_id)
-                ).scalar() or 0
-            )
+            return int(conn.execute(select(models.spaces.c.head_seq).where(models.spaces.c.id == space_id)).scalar() or 0)
 
     # --- audit -----------------------------------------------------------------------------
     def audit(

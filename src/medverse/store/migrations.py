@@ -80,11 +80,7 @@ def upgrade(engine: Engine) -> list[str]:
             continue
         with engine.begin() as conn:
             fn(conn)
-            conn.execute(
-                models.schema_version.insert().values(
-                    version=version, name=name, applied_at=time.time()
-                )
-            )
+            conn.execute(models.schema_version.insert().values(version=version, name=name, applied_at=time.time()))
         ran.append(f"{version:04d} {name}")
     return ran
 

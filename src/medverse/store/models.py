@@ -115,4 +115,3 @@ __all__ = [
     "spaces",
     "users",
 ]
-

@@ -82,9 +82,15 @@ def test_rescale_slope_and_intercept_are_applied(tmp_path: Path) -> None:
     from tests.imaging.conftest import make_slice
 
     for k in range(2):
-        ds = make_slice(np.full((4, 4), 100, np.uint16), np.array([0, 0, 2.0 * k]),
-                        np.array([1.0, 0, 0, 0, 1, 0]), (1.0, 1.0), series_uid="1.2.9",
-                        slope=2.5, intercept=-100.0)
+        ds = make_slice(
+            np.full((4, 4), 100, np.uint16),
+            np.array([0, 0, 2.0 * k]),
+            np.array([1.0, 0, 0, 0, 1, 0]),
+            (1.0, 1.0),
+            series_uid="1.2.9",
+            slope=2.5,
+            intercept=-100.0,
+        )
         ds.save_as(tmp_path / f"s{k}.dcm", enforce_file_format=True)
     v = read_dicom(tmp_path)
     assert v.array.dtype == np.float32
@@ -92,10 +98,15 @@ def test_rescale_slope_and_intercept_are_applied(tmp_path: Path) -> None:
 
 
 def test_mixed_series_are_refused_with_a_listing_then_read_when_chosen(tmp_path: Path) -> None:
-    write_series(tmp_path, _ramp((8, 8, 4)), _affine(), series_uid="1.2.826.0.1.1", prefix="A",
-                 extra={"SeriesNumber": 3, "SeriesDescription": "AX DOE^JANE"})
-    write_series(tmp_path, _ramp((8, 8, 6)), _affine(), series_uid="1.2.826.0.1.2", prefix="B",
-                 extra={"SeriesNumber": 4})
+    write_series(
+        tmp_path,
+        _ramp((8, 8, 4)),
+        _affine(),
+        series_uid="1.2.826.0.1.1",
+        prefix="A",
+        extra={"SeriesNumber": 3, "SeriesDescription": "AX DOE^JANE"},
+    )
+    write_series(tmp_path, _ramp((8, 8, 6)), _affine(), series_uid="1.2.826.0.1.2", prefix="B", extra={"SeriesNumber": 4})
     with pytest.raises(MixedSeries) as info:
         read_dicom(tmp_path)
     message = str(info.value)
@@ -194,15 +205,14 @@ def test_zip_bomb_is_refused_before_unpacking() -> None:
     with pytest.raises(UnsafeArchive, match="zip bomb"):
         read_dicom(bomb)
     with pytest.raises(UnsafeArchive, match="limit"):
-        read_dicom(_zip({"a": bytes(2000), "b": bytes(2000)}, zipfile.ZIP_STORED),
-                   limits=ZipLimits(max_total_bytes=3000))
+        read_dicom(_zip({"a": bytes(2000), "b": bytes(2000)}, zipfile.ZIP_STORED), limits=ZipLimits(max_total_bytes=3000))
 
 
 def test_zip_with_a_symlink_is_refused() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
         info = zipfile.ZipInfo("link.dcm")
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         zf.writestr(info, "/etc/passwd")
     with pytest.raises(UnsafeArchive, match="symbolic link"):
         read_dicom(buf.getvalue())

@@ -43,7 +43,7 @@ def _gzip_stream(head: bytes, zeros: int) -> bytes:
     chunk = bytes(16 * MiB)
     out = [packer.compress(head)]
     while zeros > 0:
-        out.append(packer.compress(chunk[:min(zeros, len(chunk))]))
+        out.append(packer.compress(chunk[: min(zeros, len(chunk))]))
         zeros -= len(chunk)
     out.append(packer.flush())
     return b"".join(out)
@@ -90,8 +90,7 @@ def test_a_tiny_header_declaring_a_huge_volume_is_refused(tmp_path: Path) -> Non
         read_nifti(tmp_path / "big.nii")
     # more voxels per volume than allowed, within the byte limit (uint8)
     with pytest.raises(UnsafeArchive, match="voxels per volume"):
-        read_nifti(_header((1024, 1024, 600), np.uint8),
-                   limits=NiftiLimits(max_voxels=512**3))
+        read_nifti(_header((1024, 1024, 600), np.uint8), limits=NiftiLimits(max_voxels=512**3))
 
 
 def test_the_limits_are_configurable(tmp_path: Path) -> None:
@@ -140,8 +139,7 @@ def test_header_text_extensions_and_file_name_are_never_kept(tmp_path: Path) -> 
     volume = read_nifti(path)
     assert volume.metadata == {"modality": "OT", "source_format": "nifti"}
     out = tmp_path / "study"
-    manifest = import_study(path, out, keep_originals=True, triangle_budget=20_000,
-                            working_mm=4.0)
+    manifest = import_study(path, out, keep_originals=True, triangle_budget=20_000, working_mm=4.0)
     assert manifest["title"] == "Uploaded CT study"
     assert manifest["originals_kept"] == 1 and manifest["originals_deidentified"] is True
     assert phi_leaks(out, str(tmp_path)) == []
@@ -152,16 +150,12 @@ def test_header_text_extensions_and_file_name_are_never_kept(tmp_path: Path) -> 
     assert "DOE" not in json.dumps(manifest)
 
 
-_SETTINGS = settings(max_examples=80, deadline=None, derandomize=True,
-                     suppress_health_check=[HealthCheck.too_slow])
-_VALID = nifti_bytes(
-    Volume(np.arange(60, dtype=np.int16).reshape(3, 4, 5), np.diag([2.0, 2.0, 2.0, 1.0])),
-    compress=False)
+_SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+_VALID = nifti_bytes(Volume(np.arange(60, dtype=np.int16).reshape(3, 4, 5), np.diag([2.0, 2.0, 2.0, 1.0])), compress=False)
 
 
 @_SETTINGS
-@given(st.lists(st.tuples(st.integers(0, 351), st.integers(0, 255)), min_size=1, max_size=12),
-       st.booleans())
+@given(st.lists(st.tuples(st.integers(0, 351), st.integers(0, 255)), min_size=1, max_size=12), st.booleans())
 def test_mutated_headers_are_read_or_refused_within_the_limits(flips: list, compress: bool) -> None:
     """Any header bytes: a volume within the limits, or an InvalidStudy - never another error,
     never an allocation beyond the limits."""

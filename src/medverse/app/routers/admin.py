@@ -21,9 +21,7 @@ async def health() -> dict[str, Any]:
 
 
 @router.get("/audit")
-async def audit(
-    request: Request, limit: int = Query(200, ge=1, le=5000), _admin: User = Depends(admin_user)
-) -> dict[str, Any]:
+async def audit(request: Request, limit: int = Query(200, ge=1, le=5000), _admin: User = Depends(admin_user)) -> dict[str, Any]:
     entries = await asyncio.to_thread(services(request).db.audit_entries, limit)
     return {"entries": entries}
 

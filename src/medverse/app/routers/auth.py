@@ -50,10 +50,18 @@ async def login(body: Login, request: Request, response: Response) -> dict[str, 
     guard.throttle.succeeded(ip, body.username, device)
     _sid, cookie = await asyncio.to_thread(svc.sessions.start, user)
     secure = _secure(request)
-    response.set_cookie(COOKIE_NAME, cookie, max_age=svc.sessions.max_age_s, httponly=True, samesite="lax",
-                        secure=secure, path="/")
-    response.set_cookie(DEVICE_COOKIE, guard.devices.issue(user.username), max_age=guard.devices.max_age_s,
-                        httponly=True, samesite="strict", secure=secure, path=DEVICE_COOKIE_PATH)
+    response.set_cookie(
+        COOKIE_NAME, cookie, max_age=svc.sessions.max_age_s, httponly=True, samesite="lax", secure=secure, path="/"
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        guard.devices.issue(user.username),
+        max_age=guard.devices.max_age_s,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path=DEVICE_COOKIE_PATH,
+    )
     await asyncio.to_thread(svc.db.audit, "auth.login", actor=user, ip=ip)
     return {"user": user.public()}
 

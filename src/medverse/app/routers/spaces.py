@@ -37,8 +37,7 @@ class RoleBody(BaseModel):
 
 @router.get("/kinds")
 async def kinds(request: Request, _user: User = Depends(current_user)) -> dict[str, Any]:
-    return {"kinds": [{**p.rules.describe(), "client_module": p.client_module}
-                      for p in services(request).kinds]}
+    return {"kinds": [{**p.rules.describe(), "client_module": p.client_module} for p in services(request).kinds]}
 
 
 async def _space_view(request: Request, row: SpaceRow, role: str) -> dict[str, Any]:
@@ -47,10 +46,7 @@ async def _space_view(request: Request, row: SpaceRow, role: str) -> dict[str, A
     locked = False
     if space is not None:
         locked = bool(space.state["locked"])
-        online = [
-            {"user_id": p["user_id"], "display_name": p["display_name"], "role": p["role"]}
-            for p in space.participants()
-        ]
+        online = [{"user_id": p["user_id"], "display_name": p["display_name"], "role": p["role"]} for p in space.participants()]
     return {**row.public(), "my_role": role, "locked": locked, "online": online}
 
 
@@ -111,20 +107,24 @@ async def set_member(
     target = found[0]
     actor = Actor(user.id, user.display_name, INSTRUCTOR, user.is_admin)
     result = await svc.spaces.execute(
-        row, actor, "member.set_role",
+        row,
+        actor,
+        "member.set_role",
         {"user_id": target.id, "role": body.role, "display_name": target.display_name},
     )
     await asyncio.to_thread(
-        svc.db.audit, "space.member_role", actor=user, target=f"{name}/{username}",
-        detail={"role": body.role, "seq": result.seq}, ip=client_ip(request),
+        svc.db.audit,
+        "space.member_role",
+        actor=user,
+        target=f"{name}/{username}",
+        detail={"role": body.role, "seq": result.seq},
+        ip=client_ip(request),
     )
     return {"member": {**target.public(), "role": body.role}}
 
 
 @router.delete("/spaces/{name}/members/{username}", status_code=200)
-async def remove_member(
-    name: str, username: str, request: Request, user: User = Depends(current_user)
-) -> dict[str, Any]:
+async def remove_member(name: str, username: str, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
     svc = services(request)
     row, role = await _row_and_role(request, name, user)
     if role != INSTRUCTOR:
@@ -135,7 +135,10 @@ async def remove_member(
     actor = Actor(user.id, user.display_name, INSTRUCTOR, user.is_admin)
     await svc.spaces.execute(row, actor, "member.remove", {"user_id": found[0].id})
     await asyncio.to_thread(
-        svc.db.audit, "space.member_remove", actor=user, target=f"{name}/{username}",
+        svc.db.audit,
+        "space.member_remove",
+        actor=user,
+        target=f"{name}/{username}",
         ip=client_ip(request),
     )
     return {"removed": username}

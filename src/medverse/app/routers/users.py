@@ -41,11 +41,13 @@ async def list_users(request: Request, _admin: User = Depends(admin_user)) -> di
 async def create_user(body: NewUser, request: Request, admin: User = Depends(admin_user)) -> dict[str, object]:
     svc = services(request)
     pw_hash = await sign_in_guard(request).pool.hash(body.password)
-    user = await asyncio.to_thread(
-        svc.db.create_user, body.username, body.display_name, pw_hash, body.is_admin
-    )
+    user = await asyncio.to_thread(svc.db.create_user, body.username, body.display_name, pw_hash, body.is_admin)
     await asyncio.to_thread(
-        svc.db.audit, "user.create", actor=admin, target=user.username,
-        detail={"is_admin": user.is_admin}, ip=client_ip(request),
+        svc.db.audit,
+        "user.create",
+        actor=admin,
+        target=user.username,
+        detail={"is_admin": user.is_admin},
+        ip=client_ip(request),
     )
     return {"user": user.public()}

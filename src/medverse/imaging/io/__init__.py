@@ -11,8 +11,17 @@ from medverse.imaging.io.dicom import SeriesInfo, ZipLimits, list_series, read_d
 from medverse.imaging.io.nifti import NiftiLimits, is_nifti, read_nifti, write_nifti
 from medverse.imaging.volume import Volume
 
-__all__ = ["NiftiLimits", "SeriesInfo", "ZipLimits", "is_nifti_source", "list_series",
-           "load_volume", "read_dicom", "read_nifti", "write_nifti"]
+__all__ = [
+    "NiftiLimits",
+    "SeriesInfo",
+    "ZipLimits",
+    "is_nifti_source",
+    "list_series",
+    "load_volume",
+    "read_dicom",
+    "read_nifti",
+    "write_nifti",
+]
 
 _NIFTI_OPTIONS = ("volume_index", "nifti_limits")
 
@@ -42,6 +51,9 @@ def load_volume(source: str | Path | bytes | Sequence[str | Path], **options: An
     """
     if is_nifti_source(source):
         data = bytes(source) if isinstance(source, (bytes, bytearray)) else source
-        return read_nifti(data, volume_index=options.get("volume_index", 0),  # type: ignore[arg-type]
-                          limits=options.get("nifti_limits") or NiftiLimits())
+        return read_nifti(
+            data,
+            volume_index=options.get("volume_index", 0),  # type: ignore[arg-type]
+            limits=options.get("nifti_limits") or NiftiLimits(),
+        )
     return read_dicom(source, **{k: v for k, v in options.items() if k not in _NIFTI_OPTIONS})

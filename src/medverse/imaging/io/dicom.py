@@ -126,10 +126,8 @@ class SeriesInfo:
 
     def label(self) -> str:
         """One line for messages: ``[0] CT series 3, 120 files of 512x512``."""
-        number = (f" series {self.series_number}" if self.series_number is not None
-                  else " (no series number)")
-        return (f"[{self.index}] {self.modality}{number}, {self.n_files} file(s) of "
-                f"{self.rows}x{self.columns}")
+        number = f" series {self.series_number}" if self.series_number is not None else " (no series number)"
+        return f"[{self.index}] {self.modality}{number}, {self.n_files} file(s) of {self.rows}x{self.columns}"
 
 
 # -- gathering files ------------------------------------------------------------------------
@@ -146,40 +144,39 @@ def _read_zip(data_or_path: bytes | Path, label: str, limits: ZipLimits) -> list
     # Messages name members by position ("zip member 3"), never by name: names in uploads are
     # often the patient's, and echoing a hostile name back helps nobody.
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data_or_path) if isinstance(data_or_path, bytes)
-                             else str(data_or_path))
+        zf = zipfile.ZipFile(io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else str(data_or_path))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise NotDicom("expected a DICOM file or a zip of DICOM files; the zip is unreadable "
-                       f"({type(exc).__name__})") from exc
+        raise NotDicom(f"expected a DICOM file or a zip of DICOM files; the zip is unreadable ({type(exc).__name__})") from exc
     with zf:
         infos = zf.infolist()
         if len(infos) > limits.max_members:
-            raise UnsafeArchive(f"the zip holds {len(infos)} files (at most {limits.max_members} "
-                                "files per zip)")
+            raise UnsafeArchive(f"the zip holds {len(infos)} files (at most {limits.max_members} files per zip)")
         total = packed = 0
         for n, info in enumerate(infos, 1):
             if not _safe_member_name(info.filename):
-                raise UnsafeArchive(f"zip member {n}: refused member name (absolute paths, drive "
-                                    "letters and '..' are not allowed)")
+                raise UnsafeArchive(
+                    f"zip member {n}: refused member name (absolute paths, drive letters and '..' are not allowed)"
+                )
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise UnsafeArchive(f"zip member {n}: refused symbolic link")
             if info.flag_bits & 0x1:
                 raise UnsafeArchive(f"zip member {n}: refused encrypted member")
             if info.file_size > limits.max_member_bytes:
-                raise UnsafeArchive(f"zip member {n} unpacks to {info.file_size} bytes (limit "
-                                    f"{limits.max_member_bytes})")
+                raise UnsafeArchive(f"zip member {n} unpacks to {info.file_size} bytes (limit {limits.max_member_bytes})")
             if info.file_size > 1024**2 and info.file_size > limits.max_ratio * max(1, info.compress_size):
                 raise UnsafeArchive(
                     f"zip member {n} expands {info.file_size / max(1, info.compress_size):.0f}x "
-                    f"(limit {limits.max_ratio:.0f}x): refused as a likely zip bomb")
+                    f"(limit {limits.max_ratio:.0f}x): refused as a likely zip bomb"
+                )
             total += info.file_size
             packed += info.compress_size
         if total > limits.max_total_bytes:
             raise UnsafeArchive(f"the zip unpacks to {total} bytes (limit {limits.max_total_bytes})")
         if total > 1024**2 and total > limits.max_ratio * max(1, packed):
-            raise UnsafeArchive(f"the zip expands {total / max(1, packed):.0f}x (limit "
-                                f"{limits.max_ratio:.0f}x): refused as a likely zip bomb")
+            raise UnsafeArchive(
+                f"the zip expands {total / max(1, packed):.0f}x (limit {limits.max_ratio:.0f}x): refused as a likely zip bomb"
+            )
         out: list[DicomSource] = []
         read_total = 0
         for n, info in enumerate(infos, 1):
@@ -188,21 +185,18 @@ def _read_zip(data_or_path: bytes | Path, label: str, limits: ZipLimits) -> list
             try:
                 with zf.open(info) as fh:  # zipfile stops at the declared size and checks the CRC
                     blob = fh.read(info.file_size + 1)
-            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
-                    RuntimeError) as exc:
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
                 raise UnsafeArchive(f"zip member {n} is corrupt ({type(exc).__name__})") from exc
             if len(blob) > info.file_size:
                 raise UnsafeArchive(f"zip member {n} is larger than declared")
             read_total += len(blob)
             if read_total > limits.max_total_bytes:
                 raise UnsafeArchive(f"the zip unpacks to more than {limits.max_total_bytes} bytes")
-            out.append(DicomSource(name=f"{label}:{info.filename}", data=blob,
-                                   ref=f"zip member {n}"))
+            out.append(DicomSource(name=f"{label}:{info.filename}", data=blob, ref=f"zip member {n}"))
         return out
 
 
-def collect_sources(source: str | Path | bytes | Sequence[str | Path],
-                    limits: ZipLimits = ZipLimits()) -> list[DicomSource]:
+def collect_sources(source: str | Path | bytes | Sequence[str | Path], limits: ZipLimits = ZipLimits()) -> list[DicomSource]:
     """Gather candidate files from a folder (recursively), a zip (path or bytes), one file, or a
     list of files. Zip archives are checked against ``limits`` before anything is unpacked.
 
@@ -215,8 +209,7 @@ def collect_sources(source: str | Path | bytes | Sequence[str | Path],
     return out
 
 
-def _collect(source: str | Path | bytes | Sequence[str | Path],
-             limits: ZipLimits) -> list[DicomSource]:
+def _collect(source: str | Path | bytes | Sequence[str | Path], limits: ZipLimits) -> list[DicomSource]:
     if isinstance(source, (bytes, bytearray)):
         data = bytes(source)
         if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
@@ -275,13 +268,18 @@ def _series_key(ds: Any, source: DicomSource) -> tuple[str, bool]:
     iop = _floats(ds, "ImageOrientationPatient", 6)
     iop_s = "none" if iop is None else ",".join(f"{v:.3f}" for v in iop)
     folder = os.path.dirname(source.name)
-    parts = [_str(ds, "Modality"), _str(ds, "FrameOfReferenceUID"), _str(ds, "SeriesNumber"),
-             iop_s, f"{ds.get('Rows', '?')}x{ds.get('Columns', '?')}", folder]
+    parts = [
+        _str(ds, "Modality"),
+        _str(ds, "FrameOfReferenceUID"),
+        _str(ds, "SeriesNumber"),
+        iop_s,
+        f"{ds.get('Rows', '?')}x{ds.get('Columns', '?')}",
+        folder,
+    ]
     return "series:" + "|".join(parts), True
 
 
-def _parse(sources: Sequence[DicomSource], progress: Any = None
-           ) -> tuple[list[_Slice], list[str], dict[str, SeriesInfo]]:
+def _parse(sources: Sequence[DicomSource], progress: Any = None) -> tuple[list[_Slice], list[str], dict[str, SeriesInfo]]:
     """Parse every source; return the image slices, the refs of unreadable files, and the series
     by their internal key (SeriesInstanceUID or a built key: never shown), indexed in order."""
     pydicom = _pydicom()
@@ -315,8 +313,8 @@ def _parse(sources: Sequence[DicomSource], progress: Any = None
             except (TypeError, ValueError):
                 rows = cols = 0
             info = infos[key] = SeriesInfo(
-                index=-1, modality=modality_of(ds), series_number=number, n_files=0,
-                rows=rows, columns=cols, uid_blank=blank)
+                index=-1, modality=modality_of(ds), series_number=number, n_files=0, rows=rows, columns=cols, uid_blank=blank
+            )
         info.n_files += 1
         slices.append(_Slice(src, ds, key))
     for i, key in enumerate(sorted(infos, key=lambda k: (-infos[k].n_files, k))):
@@ -324,8 +322,7 @@ def _parse(sources: Sequence[DicomSource], progress: Any = None
     return slices, rejected, infos
 
 
-def list_series(source: str | Path | bytes | Sequence[str | Path],
-                limits: ZipLimits = ZipLimits()) -> list[SeriesInfo]:
+def list_series(source: str | Path | bytes | Sequence[str | Path], limits: ZipLimits = ZipLimits()) -> list[SeriesInfo]:
     """List the image series found in ``source`` (largest first), without decoding pixels.
 
     Each :class:`SeriesInfo` has its ``index`` (what ``series=`` takes), modality, SeriesNumber,
@@ -342,8 +339,9 @@ def _not_dicom(rejected: list[str]) -> NotDicom:
         return NotDicom("expected DICOM image files, but found no files with pixel data")
     shown = ", ".join(rejected[:5])
     more = f" and {len(rejected) - 5} more" if len(rejected) > 5 else ""
-    return NotDicom(f"expected DICOM image files (a 128-byte preamble then 'DICM'); "
-                    f"{len(rejected)} file(s) are not DICOM: {shown}{more}")
+    return NotDicom(
+        f"expected DICOM image files (a 128-byte preamble then 'DICM'); {len(rejected)} file(s) are not DICOM: {shown}{more}"
+    )
 
 
 def _choose(infos: dict[str, SeriesInfo], series: str | int | None) -> tuple[str, SeriesInfo]:
@@ -354,8 +352,10 @@ def _choose(infos: dict[str, SeriesInfo], series: str | int | None) -> tuple[str
         if len(ordered) == 1:
             return ordered[0]
         listing = "; ".join(info.label() for _key, info in ordered)
-        raise MixedSeries(f"expected one image series, found {len(ordered)}: {listing}. "
-                          "Choose one by its index.", [info for _key, info in ordered])
+        raise MixedSeries(
+            f"expected one image series, found {len(ordered)}: {listing}. Choose one by its index.",
+            [info for _key, info in ordered],
+        )
     if isinstance(series, int) or (isinstance(series, str) and series.isdigit()):
         idx = int(series)
         if not 0 <= idx < len(ordered):
@@ -383,7 +383,8 @@ def _check_transfer_syntax(ds: Any, ref: str) -> str:
         raise UnsupportedTransferSyntax(
             f"{ref}: pixel data are encoded as {ts.name} ({ts}), which this installation cannot "
             "decode; supported: uncompressed, RLE, JPEG lossless and JPEG 2000 "
-            "(install medverse[imaging] for the JPEG codecs)")
+            "(install medverse[imaging] for the JPEG codecs)"
+        )
     return str(ts.name)
 
 
@@ -418,12 +419,13 @@ def _pixels(sl: _Slice) -> np.ndarray:
             sl.ds.pixel_array_options(decoding_plugin=plugin)
         arr = sl.ds.pixel_array
     except Exception as exc:
-        raise InvalidStudy(f"{sl.source.ref}: the pixel data cannot be decoded "
-                           f"({redact_paths(str(exc))[:300]})") from exc
+        raise InvalidStudy(f"{sl.source.ref}: the pixel data cannot be decoded ({redact_paths(str(exc))[:300]})") from exc
     if arr.ndim != 2:
-        raise InvalidStudy(f"{sl.source.ref}: expected one grayscale frame of "
-                           f"{sl.ds.Rows}x{sl.ds.Columns} (got pixel array shape {arr.shape}); "
-                           "multi-frame and colour images are not supported")
+        raise InvalidStudy(
+            f"{sl.source.ref}: expected one grayscale frame of "
+            f"{sl.ds.Rows}x{sl.ds.Columns} (got pixel array shape {arr.shape}); "
+            "multi-frame and colour images are not supported"
+        )
     return arr
 
 
@@ -492,8 +494,7 @@ def read_dicom(
     chosen_slices = [s for s in slices if s.series_key == key]
     quirks: list[str] = []
     if chosen.uid_blank:
-        quirks.append("blank SeriesInstanceUID in the dataset (grouped by frame of reference, "
-                      "orientation and folder)")
+        quirks.append("blank SeriesInstanceUID in the dataset (grouped by frame of reference, orientation and folder)")
     if any(not _str(s.ds, "SOPInstanceUID") for s in chosen_slices):
         quirks.append("blank SOPInstanceUID in the dataset (file meta used)")
     if rejected:
@@ -501,19 +502,20 @@ def read_dicom(
 
     burned = _burned_in(chosen_slices)
     if burned in ("YES", "possible") and deid and not allow_burned_in:
-        what = ("is marked BurnedInAnnotation = YES" if burned == "YES" else
-                "is a secondary capture (a screenshot or scanned picture) not marked "
-                "BurnedInAnnotation = NO")
+        what = (
+            "is marked BurnedInAnnotation = YES"
+            if burned == "YES"
+            else "is a secondary capture (a screenshot or scanned picture) not marked BurnedInAnnotation = NO"
+        )
         raise BurnedInAnnotation(
             f"the series {what}: its pixels may show text such as the patient's name, which "
             "de-identifying the header cannot remove. Refused; import it only after checking "
-            "the images, with allow_burned_in=True (--allow-burned-in)")
+            "the images, with allow_burned_in=True (--allow-burned-in)"
+        )
     if burned in ("YES", "possible"):
-        quirks.append(f"burned-in annotation {burned}: the pixels may show identifying text "
-                      "(imported on request)")
+        quirks.append(f"burned-in annotation {burned}: the pixels may show identifying text (imported on request)")
 
-    record = DeidRecord(burned_in_annotation=burned,
-                        burned_in_allowed=burned in ("YES", "possible") and allow_burned_in)
+    record = DeidRecord(burned_in_annotation=burned, burned_in_allowed=burned in ("YES", "possible") and allow_burned_in)
     uids = UidMapper()
     if deid:
         # every file of the series, before anything is read from them
@@ -582,13 +584,11 @@ def _write_originals(ordered: list[_Slice], dest: Path, uids: UidMapper | None) 
             except (ValueError, AttributeError):
                 ds.save_as(target, enforce_file_format=False)
         except Exception as exc:  # the file parsed once already; report without its name
-            raise InvalidStudy(f"{s.source.ref}: a de-identified copy could not be written "
-                               f"({type(exc).__name__})") from exc
+            raise InvalidStudy(f"{s.source.ref}: a de-identified copy could not be written ({type(exc).__name__})") from exc
     return len(ordered)
 
 
-def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress: Any
-              ) -> tuple[Volume, list[_Slice]]:
+def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress: Any) -> tuple[Volume, list[_Slice]]:
     """The volume, and the slices in the order they were stacked (along the normal)."""
     ds0 = slices[0].ds
     name0 = slices[0].source.ref
@@ -598,15 +598,17 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
     if rows < 1 or cols < 1:
         raise InvalidStudy(f"{name0}: expected positive Rows and Columns (got {rows}x{cols})")
     if rows * cols * len(slices) > MAX_VOXELS:
-        raise InvalidStudy(f"the series declares {len(slices)} slices of {rows}x{cols} pixels, "
-                           f"more than the {MAX_VOXELS} voxels a volume may have")
+        raise InvalidStudy(
+            f"the series declares {len(slices)} slices of {rows}x{cols} pixels, "
+            f"more than the {MAX_VOXELS} voxels a volume may have"
+        )
     if int(ds0.get("SamplesPerPixel", 1) or 1) != 1:
-        raise InvalidStudy(f"{name0}: expected grayscale images (SamplesPerPixel 1, got "
-                           f"{ds0.get('SamplesPerPixel')})")
+        raise InvalidStudy(f"{name0}: expected grayscale images (SamplesPerPixel 1, got {ds0.get('SamplesPerPixel')})")
     if iop is None:
         if len(slices) > 1:
-            raise InvalidStudy(f"{name0}: ImageOrientationPatient is missing or malformed; a "
-                               "multi-slice series needs it to place slices")
+            raise InvalidStudy(
+                f"{name0}: ImageOrientationPatient is missing or malformed; a multi-slice series needs it to place slices"
+            )
         iop = np.array([1.0, 0, 0, 0, 1.0, 0])
         quirks.append("no ImageOrientationPatient (axial assumed)")
     if spacing is None:
@@ -616,13 +618,11 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
         raise InvalidStudy(f"{name0}: PixelSpacing must be positive (got {spacing.tolist()})")
     row_dir, col_dir = iop[:3], iop[3:]
     if not (0.98 < np.linalg.norm(row_dir) < 1.02 and 0.98 < np.linalg.norm(col_dir) < 1.02):
-        raise InvalidStudy(f"{name0}: ImageOrientationPatient must hold two unit vectors "
-                           f"(got {iop.tolist()})")
+        raise InvalidStudy(f"{name0}: ImageOrientationPatient must hold two unit vectors (got {iop.tolist()})")
     row_dir = row_dir / np.linalg.norm(row_dir)
     col_dir = col_dir / np.linalg.norm(col_dir)
     if abs(float(row_dir @ col_dir)) > 1e-3:
-        raise InvalidStudy(f"{name0}: ImageOrientationPatient directions must be orthogonal "
-                           f"(got {iop.tolist()})")
+        raise InvalidStudy(f"{name0}: ImageOrientationPatient directions must be orthogonal (got {iop.tolist()})")
     normal = np.cross(row_dir, col_dir)
 
     positions = []
@@ -635,15 +635,17 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
             quirks.append("no ImagePositionPatient (origin assumed)")
         other_iop = _floats(s.ds, "ImageOrientationPatient", 6)
         if other_iop is not None and not np.allclose(other_iop, iop, atol=1e-3):
-            raise InvalidStudy(f"expected one orientation for the whole series; {s.source.ref} has "
-                               f"{other_iop.tolist()} but {name0} has {iop.tolist()}")
+            raise InvalidStudy(
+                f"expected one orientation for the whole series; {s.source.ref} has "
+                f"{other_iop.tolist()} but {name0} has {iop.tolist()}"
+            )
         if (int(s.ds.get("Rows", 0) or 0), int(s.ds.get("Columns", 0) or 0)) != (rows, cols):
-            raise InvalidStudy(f"expected {rows}x{cols} images throughout the series; "
-                               f"{s.source.ref} is {s.ds.get('Rows')}x{s.ds.get('Columns')}")
+            raise InvalidStudy(
+                f"expected {rows}x{cols} images throughout the series; {s.source.ref} is {s.ds.get('Rows')}x{s.ds.get('Columns')}"
+            )
         other_sp = _floats(s.ds, "PixelSpacing", 2)
         if other_sp is not None and not np.allclose(other_sp, spacing, atol=1e-4):
-            raise InvalidStudy(f"expected pixel spacing {spacing.tolist()} mm throughout; "
-                               f"{s.source.ref} has {other_sp.tolist()}")
+            raise InvalidStudy(f"expected pixel spacing {spacing.tolist()} mm throughout; {s.source.ref} has {other_sp.tolist()}")
         positions.append(ipp)
     pos = np.array(positions)
     d = pos @ normal
@@ -659,7 +661,8 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
             raise InvalidStudy(
                 f"expected one slice per position, but {slices[i].source.ref} and "
                 f"{slices[i + 1].source.ref} both lie at {d[i]:.3f} mm along the normal "
-                "(several acquisitions in one series?)")
+                "(several acquisitions in one series?)"
+            )
         step = float(np.median(gaps))
         uniform = bool(np.all(np.abs(gaps - step) <= max(0.01, 0.01 * step)))
         if not uniform:
@@ -670,19 +673,19 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
                 raise MissingSlices(
                     f"expected slices every {step:.3f} mm, but the gap between {d[where]:.2f} and "
                     f"{d[where + 1]:.2f} mm is {gaps[where]:.3f} mm: {missing} slice(s) missing "
-                    f"from a series of {len(slices)}")
+                    f"from a series of {len(slices)}"
+                )
             if nonuniform == "refuse":
-                raise InvalidStudy(
-                    f"slice spacing must be uniform (got {gaps.min():.3f} to {gaps.max():.3f} mm)")
+                raise InvalidStudy(f"slice spacing must be uniform (got {gaps.min():.3f} to {gaps.max():.3f} mm)")
             step = float(gaps.min())  # resample at the finest spacing: no detail is lost
-            quirks.append(f"non-uniform slice spacing ({gaps.min():.3f}-{gaps.max():.3f} mm) "
-                          f"resampled to {step:.3f} mm")
+            quirks.append(f"non-uniform slice spacing ({gaps.min():.3f}-{gaps.max():.3f} mm) resampled to {step:.3f} mm")
         # in-plane drift of the slice positions: gantry tilt -> sheared affine
         along = (pos[-1] - pos[0]) / (d[-1] - d[0])  # mm of position per mm along the normal
         predicted = pos[0] + np.outer(d - d[0], along)
         if np.max(np.linalg.norm(predicted - pos, axis=1)) > max(0.05, 0.02 * step):
-            raise InvalidStudy("slice positions must lie on a straight line (got positions that "
-                               "wander off it by more than 0.05 mm)")
+            raise InvalidStudy(
+                "slice positions must lie on a straight line (got positions that wander off it by more than 0.05 mm)"
+            )
         tilt = float(np.degrees(np.arccos(min(1.0, 1.0 / float(np.linalg.norm(along))))))
         if tilt > 0.01:
             quirks.append(f"gantry tilt {tilt:.2f} deg carried by a sheared affine")
@@ -720,9 +723,11 @@ def _assemble(slices: list[_Slice], nonuniform: str, quirks: list[str], progress
     if not uniform:
         n_new = int(np.floor((d[-1] - d[0]) / step + 1e-6)) + 1
         if n_new * rows * cols > MAX_VOXELS:
-            raise InvalidStudy(f"resampling the non-uniform slices every {step:.3f} mm would make "
-                               f"{n_new} slices, more than the {MAX_VOXELS} voxels a volume may "
-                               "have")
+            raise InvalidStudy(
+                f"resampling the non-uniform slices every {step:.3f} mm would make "
+                f"{n_new} slices, more than the {MAX_VOXELS} voxels a volume may "
+                "have"
+            )
         targets = d[0] + step * np.arange(n_new)
         idx = np.clip(np.searchsorted(d, targets, side="right") - 1, 0, len(d) - 2)
         w = ((targets - d[idx]) / (d[idx + 1] - d[idx])).astype(np.float32)[:, None, None]

@@ -25,8 +25,7 @@ from medverse.errors import optional_import
 from medverse.imaging.errors import InvalidStudy, UnsafeArchive, redact_paths
 from medverse.imaging.volume import LPS_TO_RAS, MAX_VOXELS, Volume
 
-__all__ = ["LABEL_MAP_LIMITS", "NiftiLimits", "deidentified_nifti_bytes", "is_nifti",
-           "nifti_bytes", "read_nifti", "write_nifti"]
+__all__ = ["LABEL_MAP_LIMITS", "NiftiLimits", "deidentified_nifti_bytes", "is_nifti", "nifti_bytes", "read_nifti", "write_nifti"]
 
 _GZIP = b"\x1f\x8b"
 
@@ -62,12 +61,12 @@ LABEL_MAP_LIMITS = NiftiLimits(max_ratio=1100.0)
 
 @dataclasses.dataclass(frozen=True)
 class _Declared:
-    version: int          # 1 or 2
-    header_size: int      # 348 or 540
+    version: int  # 1 or 2
+    header_size: int  # 348 or 540
     shape: tuple[int, ...]
     dtype: np.dtype
     vox_offset: int
-    data_bytes: int       # all volumes
+    data_bytes: int  # all volumes
 
     @property
     def file_bytes(self) -> int:
@@ -123,21 +122,20 @@ def _check(decl: _Declared, packed_bytes: int | None, limits: NiftiLimits) -> No
     shape_s = "x".join(str(n) for n in decl.shape)
     what = f"the NIfTI header declares {shape_s} {decl.dtype.name} voxels"
     if decl.file_bytes > limits.max_data_bytes:
-        raise UnsafeArchive(f"{what}, {decl.file_bytes} bytes once unpacked (limit "
-                            f"{limits.max_data_bytes})")
+        raise UnsafeArchive(f"{what}, {decl.file_bytes} bytes once unpacked (limit {limits.max_data_bytes})")
     volume_voxels = 1
     for n in decl.shape[:3]:
         volume_voxels *= n
     if volume_voxels > limits.max_voxels:
-        raise UnsafeArchive(f"{what}: {volume_voxels} voxels per volume (limit "
-                            f"{limits.max_voxels})")
+        raise UnsafeArchive(f"{what}: {volume_voxels} voxels per volume (limit {limits.max_voxels})")
     if packed_bytes is not None and decl.file_bytes > 1024**2:
         ratio = decl.file_bytes / max(1, packed_bytes)
         if ratio > limits.max_ratio:
             raise UnsafeArchive(
                 f"{what}, {_size(decl.file_bytes)} once unpacked from {_size(packed_bytes)}: it "
                 f"would expand {ratio:.0f}x (limit {limits.max_ratio:.0f}x); refused as a likely "
-                "gzip bomb")
+                "gzip bomb"
+            )
 
 
 def _size(n: int) -> str:
@@ -148,8 +146,7 @@ def _read_exactly(fh: Any, n: int) -> bytes:
     """``n`` bytes from a (gzip) stream, or a refusal when it ends first."""
     data = fh.read(n)
     if len(data) < n:
-        raise InvalidStudy(f"the NIfTI file ends after {len(data)} bytes, before the "
-                           f"{n} bytes its header declares")
+        raise InvalidStudy(f"the NIfTI file ends after {len(data)} bytes, before the {n} bytes its header declares")
     return data
 
 
@@ -186,8 +183,7 @@ def _bounded_bytes(source: str | Path | bytes, limits: NiftiLimits) -> tuple[byt
         return _read_exactly(fh, decl.file_bytes), decl
 
 
-def read_nifti(source: str | Path | bytes, *, volume_index: int = 0,
-               limits: NiftiLimits = NiftiLimits()) -> Volume:
+def read_nifti(source: str | Path | bytes, *, volume_index: int = 0, limits: NiftiLimits = NiftiLimits()) -> Volume:
     """Read a NIfTI image into a :class:`Volume` (affine converted RAS -> LPS).
 
     Parameters
@@ -223,8 +219,7 @@ def read_nifti(source: str | Path | bytes, *, volume_index: int = 0,
             shape = img.shape
             if len(shape) == 4:
                 if not 0 <= volume_index < shape[3]:
-                    raise InvalidStudy(f"volume_index must be in 0..{shape[3] - 1} for this 4D "
-                                       f"image (got {volume_index})")
+                    raise InvalidStudy(f"volume_index must be in 0..{shape[3] - 1} for this 4D image (got {volume_index})")
                 data = np.asarray(img.dataobj[..., volume_index])
             elif len(shape) == 3:
                 data = np.asarray(img.dataobj)
@@ -240,8 +235,7 @@ def read_nifti(source: str | Path | bytes, *, volume_index: int = 0,
         raise
     except Exception as exc:  # nibabel raises many kinds on malformed input
         detail = redact_paths(str(exc), known)[:300]
-        raise InvalidStudy(f"expected a NIfTI image, but it could not be read "
-                           f"({type(exc).__name__}: {detail})") from exc
+        raise InvalidStudy(f"expected a NIfTI image, but it could not be read ({type(exc).__name__}: {detail})") from exc
     if data.dtype == np.float64:
         data = data.astype(np.float32)
     if data.dtype.kind == "f" and np.all(np.isfinite(data)):
@@ -260,12 +254,10 @@ def read_nifti(source: str | Path | bytes, *, volume_index: int = 0,
 
 #: (offset, length) of the free-text fields of each header version: data_type, db_name,
 #: descrip, aux_file, intent_name (NIfTI-1); descrip, aux_file, intent_name (NIfTI-2).
-_TEXT_FIELDS = {1: ((4, 10), (14, 18), (148, 80), (228, 24), (328, 16)),
-                2: ((240, 80), (320, 24), (508, 16))}
+_TEXT_FIELDS = {1: ((4, 10), (14, 18), (148, 80), (228, 24), (328, 16)), 2: ((240, 80), (320, 24), (508, 16))}
 
 
-def deidentified_nifti_bytes(source: str | Path | bytes, *, compress: bool = True,
-                             limits: NiftiLimits = NiftiLimits()) -> bytes:
+def deidentified_nifti_bytes(source: str | Path | bytes, *, compress: bool = True, limits: NiftiLimits = NiftiLimits()) -> bytes:
     """The file with its header's free text blanked and its extensions zeroed.
 
     Everything else - geometry, scaling, data type and every data byte - is unchanged and stays
@@ -285,8 +277,8 @@ def deidentified_nifti_bytes(source: str | Path | bytes, *, compress: bool = Tru
     raw, decl = _bounded_bytes(source, limits)
     out = bytearray(raw)
     for offset, length in _TEXT_FIELDS[decl.version]:
-        out[offset:offset + length] = bytes(length)
-    out[decl.header_size:decl.vox_offset] = bytes(decl.vox_offset - decl.header_size)
+        out[offset : offset + length] = bytes(length)
+    out[decl.header_size : decl.vox_offset] = bytes(decl.vox_offset - decl.header_size)
     return gzip.compress(bytes(out), compresslevel=6) if compress else bytes(out)
 
 
