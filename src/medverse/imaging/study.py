@@ -106,7 +106,7 @@ class StudyFolder:
         labels = self.labels() if overlay else None
         return render_slice(
             self.volume(),
-            plane,
+            plane,  # type: ignore[arg-type]
             position_mm,
             preset=preset,  # type: ignore[arg-type]
             labels=labels,

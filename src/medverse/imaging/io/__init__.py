@@ -52,8 +52,8 @@ def load_volume(source: str | Path | bytes | Sequence[str | Path], **options: An
     if is_nifti_source(source):
         data = bytes(source) if isinstance(source, (bytes, bytearray)) else source
         return read_nifti(
-            data,
-            volume_index=options.get("volume_index", 0),  # type: ignore[arg-type]
+            data,  # type: ignore[arg-type]
+            volume_index=options.get("volume_index", 0),
             limits=options.get("nifti_limits") or NiftiLimits(),
         )
     return read_dicom(source, **{k: v for k, v in options.items() if k not in _NIFTI_OPTIONS})
