@@ -253,7 +253,7 @@ def summary(results: list[dict[str, Any]]) -> None:
     for n, name in keys:
         rows = [r for r in results if r["clients"] == n and r["name"] == name]
 
-        def med(get: Any) -> float:
+        def med(get: Any, rows: list[dict[str, Any]] = rows) -> float:
             vals = [v for v in (get(r) for r in rows) if v is not None]
             return statistics.median(vals) if vals else float("nan")
 
