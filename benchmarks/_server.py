@@ -31,14 +31,26 @@ class BenchServer:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self) -> BenchServer:
-        cmd = [sys.executable, "-m", "medverse.cli", "serve", "--demo", "--port", str(self.port),
-               "--data-dir", str(self.data_dir), "--log-level", "warning"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "medverse.cli",
+            "serve",
+            "--demo",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(self.data_dir),
+            "--log-level",
+            "warning",
+        ]
         if self.cpu is not None and os.path.exists("/usr/bin/taskset"):
             cmd = ["taskset", "-c", str(self.cpu), *cmd]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / "server.log", "ab")
-        self.proc = subprocess.Popen(cmd, env={**os.environ, "MEDVERSE_METRICS": "1", **self.env},
-                                     stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd, env={**os.environ, "MEDVERSE_METRICS": "1", **self.env}, stdout=log, stderr=subprocess.STDOUT
+        )
         for _ in range(300):
             try:
                 if httpx.get(self.url + "/api/health", timeout=0.5).status_code == 200:

@@ -69,9 +69,12 @@ def run(label: str, url: str, n: int, tmp: Path) -> None:
     r = raw_appends(db, n)
     c, cc = asyncio.run(commands(db, n, tmp))
     db.close()
-    print(f"{label:<11} raw append+commit {r:7.0f} events/s ({1000 / r:.2f} ms each) | "
-          f"command path, one writer {c:6.0f}/s ({1000 / c:.2f} ms each) | "
-          f"50 concurrent writers (group commit) {cc:6.0f}/s ({cc / c:.1f}x)", flush=True)
+    print(
+        f"{label:<11} raw append+commit {r:7.0f} events/s ({1000 / r:.2f} ms each) | "
+        f"command path, one writer {c:6.0f}/s ({1000 / c:.2f} ms each) | "
+        f"50 concurrent writers (group commit) {cc:6.0f}/s ({cc / c:.1f}x)",
+        flush=True,
+    )
 
 
 def main() -> None:

@@ -40,8 +40,10 @@ def machine() -> str:
     except OSError:
         pass
     load = os.getloadavg()
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} at start")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} at start"
+    )
 
 
 def build_big_series(folder: Path) -> None:
@@ -128,8 +130,7 @@ print(json.dumps(out))
 
 
 def run_child(mode: str, folder: Path) -> dict[str, float]:
-    res = subprocess.run([sys.executable, "-c", CHILD, mode, str(folder)], capture_output=True,
-                         text=True, check=True)
+    res = subprocess.run([sys.executable, "-c", CHILD, mode, str(folder)], capture_output=True, text=True, check=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -173,14 +174,21 @@ def per_study_table(tmp: Path) -> list[tuple[str, int, int, float, float]]:
     rows = []
     cases = [
         ("abdomen CT 3 mm (NIfTI), tissue classes", samples.path("ct_abdomen_3mm"), {"modality": "CT"}),
-        ("abdomen CT 20 slices (DICOM J2K), tissue classes",
-         samples.path("ct_abdomen_20slices_j2k"), {}),
-        ("abdomen CT 20 slices + TotalSegmentator labels", samples.path("ct_abdomen_20slices_j2k"),
-         {"label_map": samples.path("ct_abdomen_20slices_seg_totalseg_v2"),
-          "label_names": samples.path("labels_totalseg_v2")}),
-        ("abdomen CT 3 mm + TotalSegmentator labels", samples.path("ct_abdomen_3mm"),
-         {"modality": "CT", "label_map": samples.path("ct_abdomen_3mm_seg_totalseg_v1"),
-          "label_names": samples.path("labels_totalseg_v1")}),
+        ("abdomen CT 20 slices (DICOM J2K), tissue classes", samples.path("ct_abdomen_20slices_j2k"), {}),
+        (
+            "abdomen CT 20 slices + TotalSegmentator labels",
+            samples.path("ct_abdomen_20slices_j2k"),
+            {"label_map": samples.path("ct_abdomen_20slices_seg_totalseg_v2"), "label_names": samples.path("labels_totalseg_v2")},
+        ),
+        (
+            "abdomen CT 3 mm + TotalSegmentator labels",
+            samples.path("ct_abdomen_3mm"),
+            {
+                "modality": "CT",
+                "label_map": samples.path("ct_abdomen_3mm_seg_totalseg_v1"),
+                "label_names": samples.path("labels_totalseg_v1"),
+            },
+        ),
         ("head MRI T1, head + brain", samples.path("head_mr_t1"), {"modality": "MR"}),
     ]
     for n, (name, src, opts) in enumerate(cases):
@@ -191,8 +199,15 @@ def per_study_table(tmp: Path) -> list[tuple[str, int, int, float, float]]:
         rows.append((name, m["structures"], m["triangles"], size, dt))
     t = time.perf_counter()
     m = write_reference_study(tmp / "ref")
-    rows.append(("reference body (HRA male, 20 organs)", m["structures"], m["triangles"],
-                 (tmp / "ref" / "scene.glb").stat().st_size / 1e6, time.perf_counter() - t))
+    rows.append(
+        (
+            "reference body (HRA male, 20 organs)",
+            m["structures"],
+            m["triangles"],
+            (tmp / "ref" / "scene.glb").stat().st_size / 1e6,
+            time.perf_counter() - t,
+        )
+    )
     return rows
 
 
@@ -211,31 +226,41 @@ def main() -> None:
         if not args.quick:
             t = time.perf_counter()
             build_big_series(tmp / "big")
-            print(f"built 512x512x300 DICOM series from the resampled sample CT in "
-                  f"{time.perf_counter() - t:.1f} s (not timed below)")
+            print(
+                f"built 512x512x300 DICOM series from the resampled sample CT in "
+                f"{time.perf_counter() - t:.1f} s (not timed below)"
+            )
             ours = run_child("medverse", tmp / "big")
             base = run_child("baseline", tmp / "big")
             print("\n512x512x300 CT, end to end (child process, imports not timed):")
             print(f"{'stage':<10}{'medverse':>12}{'baseline':>12}")
             for key in ("read_s", "segment_s", "mesh_s", "glb_s", "total_s"):
                 print(f"{key[:-2]:<10}{ours[key]:>11.2f}s{base[key]:>11.2f}s")
-            print(f"{'CPU time':<10}{ours['cpu_s']:>11.2f}s{base['cpu_s']:>11.2f}s"
-                  "   (user+system of the pipeline; less sensitive to other load)")
+            print(
+                f"{'CPU time':<10}{ours['cpu_s']:>11.2f}s{base['cpu_s']:>11.2f}s"
+                "   (user+system of the pipeline; less sensitive to other load)"
+            )
             print(f"{'triangles':<10}{ours['triangles']:>12,}{base['triangles']:>12,}")
             print(f"{'GLB MB':<10}{ours['glb_mb']:>12.1f}{base['glb_mb']:>12.1f}")
             print(f"{'peak RSS':<10}{ours['peak_rss_mb']:>10.0f}MB{base['peak_rss_mb']:>10.0f}MB")
-            print(f"ratio medverse/baseline: time {ours['total_s'] / base['total_s']:.2f}x, "
-                  f"triangles {ours['triangles'] / base['triangles']:.3f}x "
-                  f"(baseline: 2 raw iso-surfaces; medverse: {ours['structures']} cleaned, "
-                  "smoothed, decimated structures)")
-            print(f"targets: total <= 15 s -> {'met' if ours['total_s'] <= 15 else 'MISSED'}; "
-                  f"peak RSS <= 3 GB -> {'met' if ours['peak_rss_mb'] <= 3072 else 'MISSED'}; "
-                  f"<= 500k triangles -> {'met' if ours['triangles'] <= 500_000 else 'MISSED'}")
+            print(
+                f"ratio medverse/baseline: time {ours['total_s'] / base['total_s']:.2f}x, "
+                f"triangles {ours['triangles'] / base['triangles']:.3f}x "
+                f"(baseline: 2 raw iso-surfaces; medverse: {ours['structures']} cleaned, "
+                "smoothed, decimated structures)"
+            )
+            print(
+                f"targets: total <= 15 s -> {'met' if ours['total_s'] <= 15 else 'MISSED'}; "
+                f"peak RSS <= 3 GB -> {'met' if ours['peak_rss_mb'] <= 3072 else 'MISSED'}; "
+                f"<= 500k triangles -> {'met' if ours['triangles'] <= 500_000 else 'MISSED'}"
+            )
         ab = abdomen_end_to_end()
         print("\nabdomen sample CT (122x101x112, 3 mm NIfTI), end to end, best of 3:")
         print("  " + ", ".join(f"{k[:-2]} {v:.2f} s" for k, v in ab.items() if k.endswith("_s")))
-        print(f"  {ab['triangles']:,} triangles, GLB {ab['glb_mb']:.1f} MB; target <= 3 s -> "
-              f"{'met' if ab['total_s'] <= 3 else 'MISSED'}")
+        print(
+            f"  {ab['triangles']:,} triangles, GLB {ab['glb_mb']:.1f} MB; target <= 3 s -> "
+            f"{'met' if ab['total_s'] <= 3 else 'MISSED'}"
+        )
         print("\nper study (import_study: read, de-identify, segment or label map, mesh, write):")
         print(f"{'study':<52}{'nodes':>6}{'triangles':>11}{'GLB MB':>8}{'time':>8}")
         for name, nodes, tris, size, dt in per_study_table(tmp):

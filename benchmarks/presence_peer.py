@@ -56,6 +56,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 # --- Node.js and the Colyseus package ---------------------------------------------------------
 
+
 def ensure_node_deps() -> Path:
     """Install benchmarks/colyseus with `npm ci` when needed; return the node to run it with."""
     marker = COLYSEUS_DIR / "node_modules" / ".package-lock.json"
@@ -81,6 +82,7 @@ def ensure_node_deps() -> Path:
 
 
 # --- CPU and load ----------------------------------------------------------------------------
+
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (all its threads), from /proc/<pid>/stat."""
@@ -113,8 +115,9 @@ class ColyseusServer:
     def __enter__(self) -> ColyseusServer:
         log = open(self.log_path, "ab")
         cmd = [*taskset(self.cpu), str(self.node), "server.mjs", "--port", str(self.port)]
-        self.proc = subprocess.Popen(cmd, cwd=COLYSEUS_DIR, stdout=log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "NODE_ENV": "production"})
+        self.proc = subprocess.Popen(
+            cmd, cwd=COLYSEUS_DIR, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "NODE_ENV": "production"}
+        )
         for _ in range(300):
             if self.proc.poll() is not None:
                 break
@@ -137,13 +140,15 @@ class ColyseusServer:
 
 # --- the client process ----------------------------------------------------------------------
 
+
 class Driver:
     """The one Node.js client process (benchmarks/colyseus/client.mjs), for every run."""
 
     def __init__(self, node: Path, cpu: int | None) -> None:
         self.log_lines = 0
-        self.proc = subprocess.Popen([*taskset(cpu), str(node), "client.mjs"], cwd=COLYSEUS_DIR,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [*taskset(cpu), str(node), "client.mjs"], cwd=COLYSEUS_DIR, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
 
     def send(self, msg: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
@@ -179,8 +184,7 @@ class Driver:
             self.proc.wait(10)
 
 
-def measure(driver: Driver, server_pid: int, command: dict[str, Any],
-            metrics_url: str | None = None) -> dict[str, Any]:
+def measure(driver: Driver, server_pid: int, command: dict[str, Any], metrics_url: str | None = None) -> dict[str, Any]:
     """One run: connect, warm up, then the measured window with the server's CPU around it."""
     driver.send({"cmd": "run", **command})
     driver.expect("connected")
@@ -200,18 +204,17 @@ def measure(driver: Driver, server_pid: int, command: dict[str, Any],
     return result
 
 
-def run_peer(name: str, n: int, args: argparse.Namespace, node: Path, driver: Driver, data: Path,
-             log_dir: Path) -> dict[str, Any]:
+def run_peer(
+    name: str, n: int, args: argparse.Namespace, node: Path, driver: Driver, data: Path, log_dir: Path
+) -> dict[str, Any]:
     spec = PEERS[name]
     server_cpu = 0 if args.pin else None
-    common = {"clients": n, "hz": args.hz, "warmup": args.warmup, "seconds": args.seconds,
-              "observers": args.observers}
+    common = {"clients": n, "hz": args.hz, "warmup": args.warmup, "seconds": args.seconds, "observers": args.observers}
     if spec["kind"] == "medverse":
         env = {"MEDVERSE_PRESENCE_MODE": spec.get("mode", "batch")}
         with BenchServer(data, env=env, cpu=server_cpu) as srv:
             assert srv.proc is not None
-            cmd = {"peer": "medverse", "url": srv.url, "space": "bench", "user_prefix": "bench",
-                   "password": PASSWORD, **common}
+            cmd = {"peer": "medverse", "url": srv.url, "space": "bench", "user_prefix": "bench", "password": PASSWORD, **common}
             result = measure(driver, srv.proc.pid, cmd, metrics_url=srv.url)
     else:
         with ColyseusServer(node, log_dir, cpu=server_cpu) as srv:
@@ -228,28 +231,39 @@ def fmt(x: float | None, digits: int = 1) -> str:
 
 def print_row(r: dict[str, Any]) -> None:
     d = r["delay"]
-    line = (f"{r['clients']:>4}  {r['name']:<20} p50 {fmt(d['p50_ms']):>8} ms  p99 {fmt(d['p99_ms']):>8} ms"
-            f"  max {fmt(d['max_ms']):>8} ms  delivered {100 * (r['delivered_fraction'] or 0):5.1f}%"
-            f"  server CPU {r['server_cpu_cores']:.2f}  client CPU {r['client_cpu_cores']:.2f}"
-            f"  in {fmt(r['wire_in_bytes_per_client_s'] / 1000)} kB/s ({fmt(r['messages_in_per_client_s'])} msg/s)"
-            f"  out {fmt(r['wire_out_bytes_per_client_s'] / 1000, 2)} kB/s"
-            f"  load {r['loadavg'][0]:.1f}-{r['loadavg'][1]:.1f}")
+    line = (
+        f"{r['clients']:>4}  {r['name']:<20} p50 {fmt(d['p50_ms']):>8} ms  p99 {fmt(d['p99_ms']):>8} ms"
+        f"  max {fmt(d['max_ms']):>8} ms  delivered {100 * (r['delivered_fraction'] or 0):5.1f}%"
+        f"  server CPU {r['server_cpu_cores']:.2f}  client CPU {r['client_cpu_cores']:.2f}"
+        f"  in {fmt(r['wire_in_bytes_per_client_s'] / 1000)} kB/s ({fmt(r['messages_in_per_client_s'])} msg/s)"
+        f"  out {fmt(r['wire_out_bytes_per_client_s'] / 1000, 2)} kB/s"
+        f"  load {r['loadavg'][0]:.1f}-{r['loadavg'][1]:.1f}"
+    )
     print(line, flush=True)
     s = r.get("server_side")
     if s and s.get("count"):
-        print(f"{'':>26}(medverse's own metric, pose received -> written to the last recipient:"
-              f" p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms)", flush=True)
+        print(
+            f"{'':>26}(medverse's own metric, pose received -> written to the last recipient:"
+            f" p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms)",
+            flush=True,
+        )
 
 
 def summary(results: list[dict[str, Any]]) -> None:
     """The median over rounds of each figure, as a Markdown table."""
-    print("\nmedian over rounds (delay: pose sent -> received by an observer client, measured in the"
-          " client process; bytes: TCP payload per client)")
-    print("| clients | peer | p50 | p99 | delivered | server CPU | client CPU | received per client | sent per client"
-          " | messages in per client | load average |")
+    print(
+        "\nmedian over rounds (delay: pose sent -> received by an observer client, measured in the"
+        " client process; bytes: TCP payload per client)"
+    )
+    print(
+        "| clients | peer | p50 | p99 | delivered | server CPU | client CPU | received per client | sent per client"
+        " | messages in per client | load average |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    keys = sorted({(r["clients"], r["name"]) for r in results}, key=lambda k: (k[0], DEFAULT_PEERS.index(k[1])
-                                                                          if k[1] in DEFAULT_PEERS else 99))
+    keys = sorted(
+        {(r["clients"], r["name"]) for r in results},
+        key=lambda k: (k[0], DEFAULT_PEERS.index(k[1]) if k[1] in DEFAULT_PEERS else 99),
+    )
     for n, name in keys:
         rows = [r for r in results if r["clients"] == n and r["name"] == name]
 
@@ -258,12 +272,14 @@ def summary(results: list[dict[str, Any]]) -> None:
             return statistics.median(vals) if vals else float("nan")
 
         loads = [x for r in rows for x in r["loadavg"]]
-        print(f"| {n} | {name} | {med(lambda r: r['delay']['p50_ms']):,.1f} ms | {med(lambda r: r['delay']['p99_ms']):,.1f} ms"
-              f" | {100 * med(lambda r: r['delivered_fraction']):.1f}% | {med(lambda r: r['server_cpu_cores']):.2f} core"
-              f" | {med(lambda r: r['client_cpu_cores']):.2f} core"
-              f" | {med(lambda r: r['wire_in_bytes_per_client_s']) / 1000:,.1f} kB/s"
-              f" | {med(lambda r: r['wire_out_bytes_per_client_s']) / 1000:,.2f} kB/s"
-              f" | {med(lambda r: r['messages_in_per_client_s']):,.1f}/s | {min(loads):.1f}-{max(loads):.1f} |")
+        print(
+            f"| {n} | {name} | {med(lambda r: r['delay']['p50_ms']):,.1f} ms | {med(lambda r: r['delay']['p99_ms']):,.1f} ms"
+            f" | {100 * med(lambda r: r['delivered_fraction']):.1f}% | {med(lambda r: r['server_cpu_cores']):.2f} core"
+            f" | {med(lambda r: r['client_cpu_cores']):.2f} core"
+            f" | {med(lambda r: r['wire_in_bytes_per_client_s']) / 1000:,.1f} kB/s"
+            f" | {med(lambda r: r['wire_out_bytes_per_client_s']) / 1000:,.2f} kB/s"
+            f" | {med(lambda r: r['messages_in_per_client_s']):,.1f}/s | {min(loads):.1f}-{max(loads):.1f} |"
+        )
 
 
 def main() -> None:
@@ -273,10 +289,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15.0, help="measured window per run")
     ap.add_argument("--warmup", type=float, default=3.0)
     ap.add_argument("--hz", type=float, default=20.0, help="poses per second per client")
-    ap.add_argument("--observers", type=int, default=10,
-                    help="clients that decode and time every pose (the others only count bytes)")
-    ap.add_argument("--rounds", type=int, default=1,
-                    help="repeat every run this many times (the order alternates); the summary takes medians")
+    ap.add_argument(
+        "--observers", type=int, default=10, help="clients that decode and time every pose (the others only count bytes)"
+    )
+    ap.add_argument(
+        "--rounds", type=int, default=1, help="repeat every run this many times (the order alternates); the summary takes medians"
+    )
     ap.add_argument("--pin", action="store_true", help="servers on CPU 0, the client process on CPU 1")
     ap.add_argument("--quick", action="store_true", help="a smoke run: 10 clients, 3 s per peer")
     ap.add_argument("--json", type=Path, help="also write the results here")
@@ -291,11 +309,16 @@ def main() -> None:
     lock = json.loads((COLYSEUS_DIR / "package-lock.json").read_text())["packages"]
     colyseus = lock["node_modules/@colyseus/core"]["version"]
     print(f"machine: {machine()}, load average {Path('/proc/loadavg').read_text().split()[:3]}")
-    print(f"peer: Colyseus {colyseus} (@colyseus/core), Node.js {node_version}; "
-          f"{args.hz:g} Hz poses, {args.seconds:g} s measured after {args.warmup:g} s, "
-          f"{args.observers} observer clients")
-    print("servers on CPU 0, the client process on CPU 1" if args.pin
-          else "no CPU pinning: the OS schedules the server and the client process")
+    print(
+        f"peer: Colyseus {colyseus} (@colyseus/core), Node.js {node_version}; "
+        f"{args.hz:g} Hz poses, {args.seconds:g} s measured after {args.warmup:g} s, "
+        f"{args.observers} observer clients"
+    )
+    print(
+        "servers on CPU 0, the client process on CPU 1"
+        if args.pin
+        else "no CPU pinning: the OS schedules the server and the client process"
+    )
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
@@ -315,9 +338,18 @@ def main() -> None:
             driver.close()
     summary(results)
     if args.json:
-        args.json.write_text(json.dumps({"machine": machine(), "colyseus": colyseus, "node": node_version,
-                                         "args": {k: str(v) for k, v in vars(args).items()},
-                                         "results": results}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "colyseus": colyseus,
+                    "node": node_version,
+                    "args": {k: str(v) for k, v in vars(args).items()},
+                    "results": results,
+                },
+                indent=1,
+            )
+        )
 
 
 if __name__ == "__main__":

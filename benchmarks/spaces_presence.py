@@ -37,8 +37,7 @@ def setup_users(url: str, n: int) -> None:
     with httpx.Client(base_url=url, timeout=60) as admin:
         admin.post("/api/auth/login", json={"username": "admin", "password": "admin-demo"}).raise_for_status()
         for i in range(n):
-            admin.post("/api/users", json={"username": f"bench{i:03d}", "display_name": f"Bench {i}",
-                                           "password": PASSWORD})
+            admin.post("/api/users", json={"username": f"bench{i:03d}", "display_name": f"Bench {i}", "password": PASSWORD})
         members = [{"username": f"bench{i:03d}", "role": "participant"} for i in range(n)]
         members[0]["role"] = "instructor"
         admin.post("/api/spaces", json={"name": "bench", "kind": "commons", "members": members})
@@ -93,8 +92,12 @@ async def measure(url: str, n: int, seconds: float, commands: int) -> dict:
         await asyncio.sleep(seconds)
         client_cpu = (_cpu() - cpu0) / (time.perf_counter() - t0)
         server = (await http.get("/api/metrics")).json()
-        result = {"presence": server["presence"], "cpu_cores": server["cpu_cores"], "client_cpu": client_cpu,
-                  "batches_per_client_s": statistics.mean(c.batches for c in clients) / (seconds + 3)}
+        result = {
+            "presence": server["presence"],
+            "cpu_cores": server["cpu_cores"],
+            "client_cpu": client_cpu,
+            "batches_per_client_s": statistics.mean(c.batches for c in clients) / (seconds + 3),
+        }
         if commands:
             result["command_rtt"] = await command_round_trips(clients, commands)
     stop.set()
@@ -109,22 +112,29 @@ async def command_round_trips(clients: list[SpaceClient], count: int) -> dict:
     instructor = clients[0]
     arrivals: dict[int, list[float]] = {}
     for c in clients:
+
         def on_event(ev: dict, arrivals: dict = arrivals) -> None:
             arrivals.setdefault(ev["seq"], []).append(time.perf_counter())
+
         c.on_event = on_event
     rtts = []
     for i in range(count):
         t0 = time.perf_counter()
-        ack = await instructor.command("object.create" if i == 0 else "object.update",
-                                       {"id": "probe", "shape": "box", "position": [0, 1, 0]} if i == 0
-                                       else {"id": "probe", "position": [i % 10, 1, 0]})
+        ack = await instructor.command(
+            "object.create" if i == 0 else "object.update",
+            {"id": "probe", "shape": "box", "position": [0, 1, 0]} if i == 0 else {"id": "probe", "position": [i % 10, 1, 0]},
+        )
         while len(arrivals.get(ack["seq"], [])) < len(clients):
             await asyncio.sleep(0.0005)
         rtts.append(max(arrivals[ack["seq"]]) - t0)
         await asyncio.sleep(0.05)
     a = np.array(rtts) * 1000
-    return {"count": count, "p50_ms": round(float(np.percentile(a, 50)), 2),
-            "p99_ms": round(float(np.percentile(a, 99)), 2), "max_ms": round(float(a.max()), 2)}
+    return {
+        "count": count,
+        "p50_ms": round(float(np.percentile(a, 50)), 2),
+        "p99_ms": round(float(np.percentile(a, 99)), 2),
+        "max_ms": round(float(a.max()), 2),
+    }
 
 
 def main() -> None:
@@ -149,26 +159,32 @@ def main() -> None:
         for n in args.clients:
             for mode in args.modes:
                 with BenchServer(data, env={"MEDVERSE_PRESENCE_MODE": mode}, cpu=0 if args.pin else None) as srv:
-                    r = asyncio.run(measure(srv.url, n, args.seconds,
-                                            args.commands if (n == 50 and mode == "batch") else 0))
+                    r = asyncio.run(measure(srv.url, n, args.seconds, args.commands if (n == 50 and mode == "batch") else 0))
                 p = r["presence"]
                 rows.append((n, mode, r))
-                print(f"{n:>4} clients  {mode:<5}  pose->last write p50 {p.get('p50_ms', float('nan')):7.2f} ms"
-                      f"  p99 {p.get('p99_ms', float('nan')):8.2f} ms  samples {p['count']:>7}"
-                      f"  server CPU {r['cpu_cores']:.2f} cores (clients {r['client_cpu']:.2f})"
-                      f"  batches/client/s {r['batches_per_client_s']:.1f}",
-                      flush=True)
+                print(
+                    f"{n:>4} clients  {mode:<5}  pose->last write p50 {p.get('p50_ms', float('nan')):7.2f} ms"
+                    f"  p99 {p.get('p99_ms', float('nan')):8.2f} ms  samples {p['count']:>7}"
+                    f"  server CPU {r['cpu_cores']:.2f} cores (clients {r['client_cpu']:.2f})"
+                    f"  batches/client/s {r['batches_per_client_s']:.1f}",
+                    flush=True,
+                )
                 if "command_rtt" in r:
                     c = r["command_rtt"]
-                    print(f"{n:>4} clients  command -> event at all clients: p50 {c['p50_ms']} ms  "
-                          f"p99 {c['p99_ms']} ms  max {c['max_ms']} ms  ({c['count']} commands)", flush=True)
+                    print(
+                        f"{n:>4} clients  command -> event at all clients: p50 {c['p50_ms']} ms  "
+                        f"p99 {c['p99_ms']} ms  max {c['max_ms']} ms  ({c['count']} commands)",
+                        flush=True,
+                    )
         for n in args.clients:
             got = {mode: r for (m, mode, r) in rows if m == n}
             if "batch" in got and "relay" in got:
                 b, rl = got["batch"], got["relay"]
                 ratio = rl["presence"].get("p99_ms", 0) / max(b["presence"].get("p99_ms", 1e-9), 1e-9)
-                print(f"{n:>4} clients: relay/batch p99 ratio {ratio:.1f}x, "
-                      f"CPU ratio {rl['cpu_cores'] / max(b['cpu_cores'], 1e-9):.1f}x")
+                print(
+                    f"{n:>4} clients: relay/batch p99 ratio {ratio:.1f}x, "
+                    f"CPU ratio {rl['cpu_cores'] / max(b['cpu_cores'], 1e-9):.1f}x"
+                )
 
 
 if __name__ == "__main__":
