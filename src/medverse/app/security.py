@@ -21,6 +21,7 @@ One ASGI middleware, outermost, does three things for every request (docs/securi
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -77,6 +78,9 @@ _ALWAYS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 ]
+
+
+log = logging.getLogger("medverse.http")
 
 
 class TrustedProxies:
@@ -172,15 +176,29 @@ class HttpSecurity:
             await response(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for key, value in extra:
                     if key.decode() not in headers:
                         headers.raw.append((key, value))
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # an unexpected error: answer it here, inside this middleware, so the 500 carries the
+            # same headers as every other answer (Starlette's outermost handler would not add them)
+            if started:
+                raise
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            response = problem(500, "error", "Internal error", "an unexpected error occurred; it was logged")
+            response.raw_headers.extend(extra)
+            await response(scope, receive, send)
 
     def resolve(self, scope: Scope) -> Scope:
         """The scope with client and scheme from a trusted proxy's headers (or unchanged)."""
