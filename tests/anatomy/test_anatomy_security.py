@@ -194,3 +194,23 @@ async def test_an_uploads_file_name_never_becomes_its_title_or_reaches_the_logs(
     assert "DOE" not in audit and "JANE" not in audit
     assert all("DOE" not in str(e["data"]) for e in sam.events)
     await sam.close()
+
+
+def test_uploads_left_by_a_crash_are_removed_at_start_and_fresh_ones_kept(tmp_path: Path) -> None:
+    import os
+
+    uploads = tmp_path / "data" / "uploads"
+    stale, fresh = uploads / "upload-stale", uploads / "upload-fresh"
+    for folder in (stale, fresh):
+        folder.mkdir(parents=True)
+        (folder / "upload.zip").write_bytes(b"PK")
+    two_hours_ago = time.time() - 7200
+    for path in (stale / "upload.zip", stale):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    server = LiveServer(tmp_path / "data")
+    server.start()
+    try:
+        assert not stale.exists()
+        assert (fresh / "upload.zip").exists()  # maybe another process's upload in flight
+    finally:
+        server.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +14,28 @@ from medverse.anatomy.studies import StudyLibrary
 from medverse.spaces.host import KindHost
 from medverse.spaces.kinds import SpaceKind
 
+STALE_UPLOAD_S = 3600.0
+
+
+def _remove_stale(folder: Path, older_than_s: float) -> None:
+    cutoff = time.time() - older_than_s
+    for entry in folder.iterdir():
+        try:
+            newest = max([entry.stat().st_mtime, *(p.stat().st_mtime for p in entry.rglob("*"))])
+        except OSError:
+            continue
+        if newest < cutoff and entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        elif newest < cutoff:
+            entry.unlink(missing_ok=True)
+
 
 class AnatomyPlugin:
     """Everything the anatomy lab brings to a server.
 
     ``data_dir``: studies go to ``<data_dir>/studies``, uploads in flight to ``<data_dir>/uploads``
-    (emptied at start: an upload left by a crash is never imported).
+    (at start, uploads untouched for an hour are removed: left by a crash, never imported; a
+    fresher one may be another server process's upload in flight on a shared data folder).
     """
 
     client_module = "anatomy"
@@ -52,8 +69,8 @@ class AnatomyPlugin:
     async def start(self, host: KindHost) -> None:
         if self._host is not None:
             raise RuntimeError("the anatomy plug-in is started already")
-        shutil.rmtree(self.upload_dir, ignore_errors=True)
         self.upload_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _remove_stale(self.upload_dir, STALE_UPLOAD_S)
         self._host = host
         self._imports = Imports(self.library, host.spaces)
 
