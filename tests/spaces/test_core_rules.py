@@ -51,6 +51,12 @@ VALID: dict[str, dict[str, Any]] = {
     "member.remove": {"user_id": SAM.user_id},
     "space.lock": {"locked": True},
     "space.set_policy": {"edit": "participant"},
+    "voice.mute": {"user_id": SAM.user_id, "muted": True},
+    "voice.mute_all": {"muted": True},
+    "voice.lock": {"locked": True},
+    "voice.raise_hand": {"raised": True},
+    "voice.give_floor": {"user_id": SAM.user_id, "allowed": True},
+    "voice.set_self_muted": {"muted": True},
 }
 
 # Who may issue each command under the default policy (only instructors edit shared objects).
@@ -64,6 +70,12 @@ ALLOWED: dict[str, set[str]] = {
     "member.remove": {"instructor"},
     "space.lock": {"instructor"},
     "space.set_policy": {"instructor"},
+    "voice.mute": {"instructor"},
+    "voice.mute_all": {"instructor"},
+    "voice.lock": {"instructor"},
+    "voice.raise_hand": {"instructor", "participant"},
+    "voice.give_floor": {"instructor"},
+    "voice.set_self_muted": {"instructor", "participant", "observer"},
 }
 
 
@@ -79,6 +91,7 @@ def test_initial_state_layout() -> None:
         "removed": [],
         "locked": False,
         "policy": {"edit": "instructor"},
+        "voice": {"muted": [], "muted_all": False, "locked": False, "hands": [], "floor": [], "self_muted": []},
         "kind": {},
     }
 

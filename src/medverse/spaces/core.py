@@ -8,6 +8,7 @@ State layout (JSON):
 ``removed``  user ids removed by an instructor (they may not come back unless re-added)
 ``locked``   only instructors may enter
 ``policy``   {"edit": "instructor" | "participant"}: who may change shared objects
+``voice``    floor control: who may speak (see :mod:`medverse.spaces.voice`)
 ``kind``     the kind's own state
 """
 
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from medverse.auth.roles import INSTRUCTOR, at_least
 from medverse.errors import Conflict, Forbidden, InvalidInput, NotFound
+from medverse.spaces import voice
 from medverse.spaces.kinds import Actor, Applier, Command, EventSpec, State
 
 CHAT_KEEP = 200
@@ -47,6 +49,7 @@ def initial_state() -> State:
         "removed": [],
         "locked": False,
         "policy": {"edit": INSTRUCTOR},
+        "voice": voice.initial_voice(),
     }
 
 
@@ -276,6 +279,7 @@ def _apply_removed(state: State, data: dict[str, Any]) -> None:
     state["members"].pop(str(data["user_id"]), None)
     if data["user_id"] not in state["removed"]:
         state["removed"].append(data["user_id"])
+    voice.forget(state, data["user_id"])
 
 
 def _apply_locked(state: State, data: dict[str, Any]) -> None:
@@ -300,6 +304,7 @@ COMMANDS: dict[str, Command] = {
         Command("space.set_policy", PolicyArgs, INSTRUCTOR, _policy, "who may change shared objects"),
     )
 }
+COMMANDS.update(voice.COMMANDS)
 
 APPLIERS: dict[str, Applier] = {
     "chat.message": _apply_chat,
@@ -311,9 +316,13 @@ APPLIERS: dict[str, Applier] = {
     "member.removed": _apply_removed,
     "space.locked": _apply_locked,
     "space.policy_changed": _apply_policy,
+    **voice.APPLIERS,
 }
 
 # events that change who may enter: the store keeps a membership table in step with them
 MEMBERSHIP_EVENTS = frozenset({"member.role_changed", "member.removed"})
 # security-relevant events: each also lands in the audit log, in the same transaction
-AUDITED_EVENTS = frozenset({"member.role_changed", "member.removed", "member.muted", "space.locked", "space.policy_changed"})
+AUDITED_EVENTS = (
+    frozenset({"member.role_changed", "member.removed", "member.muted", "space.locked", "space.policy_changed"})
+    | voice.AUDITED_EVENTS
+)

@@ -11,7 +11,8 @@ PROTOCOL_VERSION: Final = 1
 HELLO: Final = "hello"
 COMMAND: Final = "command"
 PING: Final = "ping"
-CLIENT_TYPES: Final = frozenset({HELLO, COMMAND, PING})
+SIGNAL: Final = "signal"  # WebRTC signalling for one participant; relayed to them as a `signal` too
+CLIENT_TYPES: Final = frozenset({HELLO, COMMAND, PING, SIGNAL})
 
 # --- server -> client text messages ---
 WELCOME: Final = "welcome"
@@ -26,6 +27,7 @@ PARTICIPANT_JOINED: Final = "participant.joined"
 PARTICIPANT_LEFT: Final = "participant.left"
 PARTICIPANT_UPDATED: Final = "participant.updated"
 JOB_PROGRESS: Final = "job.progress"  # a long job (e.g. a study import) moved on; not an event
+MEDIA_STOP: Final = "media.stop"  # stop sending this media (the floor was taken away); not an event
 
 # --- error codes in error frames ---
 E_BAD_MESSAGE: Final = "bad-message"
@@ -61,6 +63,13 @@ JOB_FINAL_STATES: Final = frozenset({JOB_SUCCEEDED, JOB_FAILED, JOB_CANCELLED})
 
 HELLO_TIMEOUT_S: Final = 10.0
 MAX_COMMAND_ID: Final = 64
+
+# --- WebRTC signalling (`signal` messages; docs/media.md) ---
+SIGNAL_KINDS: Final = ("offer", "answer", "candidate", "bye")
+SIGNAL_MAX_SDP_BYTES: Final = 16 * 1024  # the JSON of an offer's or answer's `data`
+SIGNAL_MAX_CANDIDATE_BYTES: Final = 1024  # the JSON of a candidate's or bye's `data`
+SIGNALS_PER_S: Final = 50.0  # signalling messages per connection per second...
+SIGNAL_BURST: Final = 100  # ...with bursts of this many
 
 # --- binary presence ---
 POSE: Final = 1

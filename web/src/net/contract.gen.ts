@@ -9,6 +9,7 @@ export const ClientMsg = {
   HELLO: "hello",
   COMMAND: "command",
   PING: "ping",
+  SIGNAL: "signal",
 } as const;
 export type ClientMsgType = (typeof ClientMsg)[keyof typeof ClientMsg];
 
@@ -26,6 +27,7 @@ export const ServerMsg = {
   PARTICIPANT_LEFT: "participant.left",
   PARTICIPANT_UPDATED: "participant.updated",
   JOB_PROGRESS: "job.progress",
+  MEDIA_STOP: "media.stop",
 } as const;
 export type ServerMsgType = (typeof ServerMsg)[keyof typeof ServerMsg];
 
@@ -34,6 +36,7 @@ export const Msg = {
   HELLO: "hello",
   COMMAND: "command",
   PING: "ping",
+  SIGNAL: "signal",
   WELCOME: "welcome",
   SNAPSHOT: "snapshot",
   EVENTS: "events",
@@ -46,6 +49,7 @@ export const Msg = {
   PARTICIPANT_LEFT: "participant.left",
   PARTICIPANT_UPDATED: "participant.updated",
   JOB_PROGRESS: "job.progress",
+  MEDIA_STOP: "media.stop",
 } as const;
 export type MsgType = (typeof Msg)[keyof typeof Msg];
 
@@ -118,6 +122,10 @@ export const PoseFlag = {
 export const Limit = {
   HELLO_TIMEOUT_S: 10,
   MAX_COMMAND_ID: 64,
+  SIGNAL_MAX_SDP_BYTES: 16384,
+  SIGNAL_MAX_CANDIDATE_BYTES: 1024,
+  SIGNALS_PER_S: 50,
+  SIGNAL_BURST: 100,
 } as const;
 
 /** Roles in a space, from the most to the least allowed. */
@@ -139,6 +147,12 @@ export const Cmd = {
   OBJECT_UPDATE: "object.update",
   SPACE_LOCK: "space.lock",
   SPACE_SET_POLICY: "space.set_policy",
+  VOICE_GIVE_FLOOR: "voice.give_floor",
+  VOICE_LOCK: "voice.lock",
+  VOICE_MUTE: "voice.mute",
+  VOICE_MUTE_ALL: "voice.mute_all",
+  VOICE_RAISE_HAND: "voice.raise_hand",
+  VOICE_SET_SELF_MUTED: "voice.set_self_muted",
 } as const;
 export type CoreCmdName = (typeof Cmd)[keyof typeof Cmd];
 
@@ -153,6 +167,12 @@ export const Ev = {
   OBJECT_UPDATED: "object.updated",
   SPACE_LOCKED: "space.locked",
   SPACE_POLICY_CHANGED: "space.policy_changed",
+  VOICE_FLOOR_GIVEN: "voice.floor_given",
+  VOICE_HAND_RAISED: "voice.hand_raised",
+  VOICE_LOCKED: "voice.locked",
+  VOICE_MUTED: "voice.muted",
+  VOICE_MUTED_ALL: "voice.muted_all",
+  VOICE_SELF_MUTED: "voice.self_muted",
 } as const;
 export type CoreEvName = (typeof Ev)[keyof typeof Ev];
 
@@ -231,6 +251,12 @@ export const COMMAND_INFO: { readonly [name: string]: CommandInfo } = {
   "object.update": { kind: null, summary: "move, rotate, scale, recolour or relabel", role: null },
   "space.lock": { kind: null, summary: "lock or unlock the space", role: "instructor" },
   "space.set_policy": { kind: null, summary: "who may change shared objects", role: "instructor" },
+  "voice.give_floor": { kind: null, summary: "let one person speak, or take the floor back", role: "instructor" },
+  "voice.lock": { kind: null, summary: "block or allow students unmuting themselves", role: "instructor" },
+  "voice.mute": { kind: null, summary: "mute or unmute one person's microphone", role: "instructor" },
+  "voice.mute_all": { kind: null, summary: "mute or unmute everyone but instructors", role: "instructor" },
+  "voice.raise_hand": { kind: null, summary: "raise or lower your hand", role: null },
+  "voice.set_self_muted": { kind: null, summary: "mute or unmute yourself", role: null },
   "anatomy.delete_measure": { kind: "anatomy", summary: "delete a measurement", role: null },
   "anatomy.follow": { kind: "anatomy", summary: "students' cameras follow mine", role: "instructor" },
   "anatomy.highlight": { kind: "anatomy", summary: "share a selection", role: "instructor" },
