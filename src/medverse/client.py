@@ -62,6 +62,8 @@ class SpaceClient:
     mismatch: str | None = None  # why the server's protocol version is not this client's
     keep_events: bool = True
     jobs: list[dict[str, Any]] = field(default_factory=list)  # every job.progress view received
+    signals: list[dict[str, Any]] = field(default_factory=list)  # every WebRTC signal relayed to us
+    media_stops: list[dict[str, Any]] = field(default_factory=list)  # every media.stop received
 
     def __post_init__(self) -> None:
         self._ws: Any = None
@@ -129,6 +131,14 @@ class SpaceClient:
         if reply["type"] == P.ERROR:
             raise CommandRefused(reply["code"], reply["message"])
         return reply
+
+    async def signal(self, to: int, kind: str, data: dict[str, Any] | None = None, *, sig_id: str | None = None) -> None:
+        """Send a WebRTC signal (offer, answer, candidate, bye) to participant ``to``; no ack
+        comes back, a refusal lands in :attr:`errors` (with ``sig_id`` as its id when given)."""
+        msg: dict[str, Any] = {"type": P.SIGNAL, "to": to, "kind": kind, "data": data or {}}
+        if sig_id is not None:
+            msg["id"] = sig_id
+        await self._ws.send(json.dumps(msg))
 
     async def send_pose(self, head: tuple[float, ...], flags: int = 0, rest: tuple[float, ...] = (0.0,) * 20) -> None:
         await self._ws.send(presence.encode_pose(presence.Pose(flags, tuple(head) + tuple(rest))))
@@ -211,6 +221,10 @@ class SpaceClient:
             self.poses.pop(msg["participant"]["pid"], None)
         elif t == P.JOB_PROGRESS:
             self.jobs.append(msg["job"])
+        elif t == P.SIGNAL:
+            self.signals.append(msg)
+        elif t == P.MEDIA_STOP:
+            self.media_stops.append(msg)
         elif t == P.EVENT:
             self._apply_event(msg)
         elif t in (P.ACK, P.ERROR):

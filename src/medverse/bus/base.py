@@ -2,7 +2,8 @@
 
 The bus tells the other server processes of a site what happened in a space they also serve:
 that its log moved on (they read the new events from the database, never from the bus), who
-joined and left, poses, and messages that are not events (job progress).
+joined and left, poses, messages that are not events (job progress), and messages for one
+participant (WebRTC signalling).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class BusHandler(Protocol):
     def bus_participant(self, space_id: int, what: str, info: dict[str, Any]) -> None: ...
     def bus_poses(self, space_id: int, entries: list[bytes]) -> None: ...
     def bus_message(self, space_id: int, msg: dict[str, Any]) -> None: ...
+    def bus_direct(self, space_id: int, pid: int, msg: dict[str, Any]) -> None: ...
 
 
 class Bus(Protocol):
@@ -31,6 +33,7 @@ class Bus(Protocol):
     async def publish_events(self, space_id: int, head: int) -> None: ...
     async def publish_participant(self, space_id: int, what: str, info: dict[str, Any]) -> None: ...
     async def publish_message(self, space_id: int, msg: dict[str, Any]) -> None: ...
+    async def publish_direct(self, space_id: int, pid: int, msg: dict[str, Any]) -> None: ...
     def publish_poses_nowait(self, space_id: int, entries: list[bytes]) -> None: ...
 
 
@@ -57,6 +60,9 @@ class LocalBus:
         return None
 
     async def publish_message(self, space_id: int, msg: dict[str, Any]) -> None:
+        return None
+
+    async def publish_direct(self, space_id: int, pid: int, msg: dict[str, Any]) -> None:
         return None
 
     def publish_poses_nowait(self, space_id: int, entries: list[bytes]) -> None:

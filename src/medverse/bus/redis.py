@@ -84,7 +84,7 @@ class RedisBus:
         self._client = self._redis_mod.Redis.from_url(self.url)
         await self._client.ping()
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
-        await self._pubsub.psubscribe(*(f"{self.prefix}:{what}:*" for what in ("ev", "pp", "po", "ms")))
+        await self._pubsub.psubscribe(*(f"{self.prefix}:{what}:*" for what in ("ev", "pp", "po", "ms", "dm")))
         self._task = asyncio.create_task(self._listen(), name="redis-bus")
         log.info("redis bus started as node %s", self.node_id)
 
@@ -118,6 +118,9 @@ class RedisBus:
 
     async def publish_message(self, space_id: int, msg: dict[str, Any]) -> None:
         await self._publish_json("ms", space_id, {"msg": msg})
+
+    async def publish_direct(self, space_id: int, pid: int, msg: dict[str, Any]) -> None:
+        await self._publish_json("dm", space_id, {"to": pid, "msg": msg})
 
     def publish_poses_nowait(self, space_id: int, entries: list[bytes]) -> None:
         channel = self._ch("po", space_id)
@@ -184,3 +187,9 @@ class RedisBus:
             self._handler.bus_participant(space_id, payload["what"], payload["info"])
         elif what == "ms":
             self._handler.bus_message(space_id, payload["msg"])
+        elif what == "dm":
+            to = payload.get("to")
+            if not isinstance(to, int) or isinstance(to, bool) or not isinstance(payload.get("msg"), dict):
+                self._refuse("a direct message without a target")
+                return
+            self._handler.bus_direct(space_id, to, payload["msg"])

@@ -18,7 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from medverse.auth import COOKIE_NAME, SessionManager
 from medverse.errors import InvalidInput, MedverseError, NotAuthenticated, NotFound
-from medverse.spaces import presence
+from medverse.spaces import presence, voice
 from medverse.spaces import protocol as P
 from medverse.spaces.connection import Connection
 from medverse.spaces.manager import SpaceManager
@@ -49,6 +49,14 @@ class TokenBucket:
 
 def error_frame(code: str, message: str, cmd_id: str | None = None) -> str:
     return dumps({"type": P.ERROR, "id": cmd_id, "code": code, "message": message})
+
+
+class SignalRefused(Exception):
+    """A `signal` message refused, with the protocol's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class Gateway:
@@ -187,9 +195,10 @@ class Gateway:
     async def _loop(self, ws: WebSocket, space: Space, conn: Connection) -> None:
         settings = space.settings
         commands = TokenBucket(settings.ws_commands_per_s, settings.ws_command_burst)
+        signals = TokenBucket(P.SIGNALS_PER_S, P.SIGNAL_BURST)
         poses = TokenBucket(settings.ws_presence_per_s, settings.ws_presence_per_s)
         strikes = 0
-        last_pose_error = 0.0
+        last_pose_error = last_signal_limit = 0.0
         metrics = space.metrics
         while not conn.closed:
             msg = await ws.receive()
@@ -215,27 +224,28 @@ class Gateway:
                 text = msg.get("text") or ""
                 if len(text) > settings.ws_max_frame_bytes:
                     conn.close(P.CLOSE_TOO_BIG, "frame too large")
-                elif not commands.take():
+                    continue
+                frame = _parse(text)
+                is_signal = isinstance(frame, dict) and frame.get("type") == P.SIGNAL
+                if not (signals if is_signal else commands).take():
                     strikes += 1
-                    conn.send_text(error_frame(P.E_RATE_LIMITED, "too many messages; slow down", _peek_id(text)))
+                    what = "signalling messages" if is_signal else "messages"
+                    conn.send_text(error_frame(P.E_RATE_LIMITED, f"too many {what}; slow down", _frame_id(frame)))
+                    now = time.monotonic()
+                    if is_signal and now - last_signal_limit > 1.0:
+                        last_signal_limit = now
+                        log.info("rate-limited signalling from %s (pid %d) in %s", conn.user.username, conn.pid, space.row.name)
+                elif isinstance(frame, str):
+                    conn.send_text(error_frame(P.E_BAD_MESSAGE, frame))
+                elif is_signal:
+                    self._signal(space, conn, frame)
                 else:
-                    await self._text(space, conn, text)
+                    await self._text(space, conn, frame)
             if strikes > FLOOD_STRIKES:
                 log.warning("closing flooding connection %s (%s)", conn.pid, conn.user.username)
                 conn.close(P.CLOSE_FLOOD, "rate limit exceeded too often")
 
-    async def _text(self, space: Space, conn: Connection, text: str) -> None:
-        try:
-            msg = json.loads(text)
-        except ValueError:
-            conn.send_text(error_frame(P.E_BAD_MESSAGE, "the frame is not valid JSON"))
-            return
-        except RecursionError:
-            conn.send_text(error_frame(P.E_BAD_MESSAGE, "the frame is nested too deeply"))
-            return
-        if not isinstance(msg, dict):
-            conn.send_text(error_frame(P.E_BAD_MESSAGE, "a frame must be a JSON object"))
-            return
+    async def _text(self, space: Space, conn: Connection, msg: dict[str, Any]) -> None:
         mtype = msg.get("type")
         if not isinstance(mtype, str):
             conn.send_text(error_frame(P.E_BAD_MESSAGE, "a frame needs a string 'type'"))
@@ -270,6 +280,55 @@ class Gateway:
             ack["duplicate"] = True
         conn.send_text(dumps(ack))
 
+    # --- WebRTC signalling (docs/media.md) -------------------------------------------------
+    def _signal(self, space: Space, conn: Connection, msg: dict[str, Any]) -> None:
+        """Relay one `signal` message to the participant it names, or refuse it."""
+        try:
+            to, relayed = _checked_signal(space, conn, msg)
+            if not space.send_to(to, relayed):
+                raise SignalRefused(P.E_NOT_FOUND, f"participant {to} is not in this space")
+        except SignalRefused as exc:
+            who = f"{conn.user.username} (pid {conn.pid})"
+            log.info("refused a %s signal from %s in %s: %s", _kind_of(msg), who, space.row.name, exc)
+            conn.send_text(error_frame(exc.code, str(exc), _frame_id(msg)))
+
+
+def _checked_signal(space: Space, conn: Connection, msg: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """(target pid, the message to relay) of a valid signal from ``conn``; SignalRefused otherwise."""
+    if space.role_of(conn.user) is None:
+        raise SignalRefused(P.E_FORBIDDEN, "you are no longer a member of this space")
+    forged = msg.get("from")
+    if forged is not None and forged != conn.pid:
+        raise SignalRefused(P.E_FORBIDDEN, f"you may only signal as yourself (pid {conn.pid})")
+    to = msg.get("to")
+    if not isinstance(to, int) or isinstance(to, bool):
+        raise SignalRefused(P.E_BAD_MESSAGE, "a signal needs 'to': the pid of a participant")
+    if to == conn.pid:
+        raise SignalRefused(P.E_BAD_MESSAGE, "a signal cannot be sent to yourself")
+    kind = msg.get("kind")
+    if kind not in P.SIGNAL_KINDS:
+        raise SignalRefused(P.E_BAD_MESSAGE, f"a signal's 'kind' is one of {', '.join(P.SIGNAL_KINDS)}")
+    data = msg.get("data", {})
+    if not isinstance(data, dict):
+        raise SignalRefused(P.E_BAD_MESSAGE, "a signal's 'data' must be an object")
+    size = len(dumps(data).encode())
+    limit = P.SIGNAL_MAX_SDP_BYTES if kind in ("offer", "answer") else P.SIGNAL_MAX_CANDIDATE_BYTES
+    if size > limit:
+        raise SignalRefused(P.E_BAD_MESSAGE, f"the data of a {kind} may be at most {limit} bytes (got {size})")
+    if kind in ("offer", "answer"):
+        if not isinstance(data.get("sdp"), str):
+            raise SignalRefused(P.E_BAD_MESSAGE, f"an {kind} needs 'data.sdp', a string")
+        if voice.sends_audio(data):
+            refusal = voice.speak_refusal(space.state, conn.user.id, conn.role)
+            if refusal:
+                raise SignalRefused(P.E_FORBIDDEN, f"this {kind} sends audio, but {refusal}")
+    return to, {"type": P.SIGNAL, "from": conn.pid, "from_user": conn.user.id, "kind": kind, "data": data}
+
+
+def _kind_of(msg: dict[str, Any]) -> str:
+    kind = msg.get("kind")
+    return kind if kind in P.SIGNAL_KINDS else "bad"
+
 
 _CODES = frozenset(v for k, v in vars(P).items() if k.startswith("E_"))
 
@@ -298,9 +357,19 @@ def _checked_pose(data: bytes) -> bytes:
     return data
 
 
-def _peek_id(text: str) -> str | None:
+def _parse(text: str) -> dict[str, Any] | str:
+    """The frame as a JSON object, or why it is not one."""
     try:
-        value = json.loads(text).get("id")
-    except (ValueError, AttributeError, RecursionError):
-        return None
+        msg = json.loads(text)
+    except ValueError:
+        return "the frame is not valid JSON"
+    except RecursionError:
+        return "the frame is nested too deeply"
+    if not isinstance(msg, dict):
+        return "a frame must be a JSON object"
+    return msg
+
+
+def _frame_id(frame: dict[str, Any] | str) -> str | None:
+    value = frame.get("id") if isinstance(frame, dict) else None
     return value if isinstance(value, str) and len(value) <= P.MAX_COMMAND_ID else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from medverse.auth.roles import INSTRUCTOR, OBSERVER, at_least
@@ -27,6 +28,9 @@ class SpaceManager:
         self.bus = bus
         self.metrics = metrics
         self.kinds = kinds
+        # the log's database work runs in a pool of its own (from start to stop), apart from the
+        # default pool that REST routes and kinds use: a flood of slow requests never delays a commit
+        self.commit_pool: ThreadPoolExecutor | None = None
         self._spaces: dict[int, Space] = {}
         self._loading: dict[int, asyncio.Lock] = {}
         self._started = False
@@ -35,6 +39,7 @@ class SpaceManager:
         if self._started:
             raise RuntimeError("the space manager is started already")
         await self.bus.start(self)
+        self.commit_pool = ThreadPoolExecutor(max_workers=self.settings.commit_workers, thread_name_prefix="medverse-commit")
         self._started = True
 
     async def stop(self) -> None:
@@ -42,6 +47,9 @@ class SpaceManager:
             await space.stop()
         self._spaces.clear()
         await self.bus.stop()
+        if self.commit_pool is not None:
+            self.commit_pool.shutdown(wait=True)
+            self.commit_pool = None
         self._started = False
 
     async def get(self, name: str) -> Space:
@@ -58,7 +66,7 @@ class SpaceManager:
         async with lock:
             space = self._spaces.get(row.id)
             if space is None:
-                space = Space(row, self.kinds.get(row.kind), self.db, self.settings, self.metrics, self.bus)
+                space = Space(row, self.kinds.get(row.kind), self.db, self.settings, self.metrics, self.bus, self.commit_pool)
                 await space.start()
                 self._spaces[row.id] = space
         return space
@@ -134,3 +142,8 @@ class SpaceManager:
         space = self._spaces.get(space_id)
         if space is not None:
             space.broadcast(msg)
+
+    def bus_direct(self, space_id: int, pid: int, msg: dict[str, Any]) -> None:
+        space = self._spaces.get(space_id)
+        if space is not None:
+            space.deliver(pid, msg)

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import Executor
 from typing import Any
 
 from medverse.auth.roles import INSTRUCTOR
 from medverse.bus import Bus
 from medverse.config import Settings
 from medverse.errors import Forbidden
-from medverse.spaces import presence
+from medverse.spaces import presence, voice
 from medverse.spaces import protocol as P
 from medverse.spaces.commit import CommandLog, CommandResult
 from medverse.spaces.connection import Connection
@@ -42,7 +43,16 @@ __all__ = ["CommandResult", "Space"]
 class Space:
     """One space in this process (see the module docstring)."""
 
-    def __init__(self, row: SpaceRow, kind: SpaceKind, db: Database, settings: Settings, metrics: Metrics, bus: Bus) -> None:
+    def __init__(
+        self,
+        row: SpaceRow,
+        kind: SpaceKind,
+        db: Database,
+        settings: Settings,
+        metrics: Metrics,
+        bus: Bus,
+        executor: Executor | None = None,
+    ) -> None:
         self.row = row
         self.kind = kind
         self.db = db
@@ -50,7 +60,7 @@ class Space:
         self.metrics = metrics
         self.bus = bus
         self.lock = asyncio.Lock()
-        self.log = CommandLog(row.id, row.name, kind, db, metrics, self.lock, self._committed)
+        self.log = CommandLog(row.id, row.name, kind, db, metrics, self.lock, self._committed, executor)
         self.room = Room(kind)
         self.presence = presence.PresenceHub(
             row.name,
@@ -150,11 +160,22 @@ class Space:
                 for conn in self.room.of_user(ev.data["user_id"]):
                     conn.role = self.role_of(conn.user) or conn.role
                     self.room.broadcast({"type": P.PARTICIPANT_UPDATED, "participant": self.room.participant(conn, self.state)})
+            if ev.name in voice.SILENCING_EVENTS:
+                self._stop_media(ev)
         self._since_snapshot += len(evs)
         if self._since_snapshot >= self.settings.snapshot_every:
             self._since_snapshot = 0
             # the committed state is never mutated, only replaced: the thread may read it as is
             self._spawn(asyncio.to_thread(self.db.save_snapshot, self.row.id, self.seq, self.state))
+
+    def _stop_media(self, ev: StoredEvent) -> None:
+        """Tell each local connection that ``ev`` silenced to stop sending its microphone (in
+        peer-to-peer mode the server cannot stop the media itself; it also refuses their offers)."""
+        for conn in self.room.conns.values():
+            if voice.concerns(ev.name, ev.data, conn.user.id):
+                refusal = voice.speak_refusal(self.state, conn.user.id, conn.role)
+                if refusal:
+                    conn.send_text(dumps({"type": P.MEDIA_STOP, "audio": True, "reason": refusal}))
 
     async def on_remote_head(self, head: int) -> None:
         """Another server process appended up to ``head``: read what we missed from the log.
@@ -176,6 +197,24 @@ class Space:
         server process."""
         self.room.broadcast(msg)
         self._spawn(self.bus.publish_message(self.row.id, msg))
+
+    def send_to(self, pid: int, msg: dict[str, Any]) -> bool:
+        """A message for one participant (e.g. a signal), here or on another server process;
+        False when no participant ``pid`` is in this space."""
+        conn = self.room.conns.get(pid)
+        if conn is not None:
+            conn.send_text(dumps(msg))
+            return True
+        if pid in self.room.remote:
+            self._spawn(self.bus.publish_direct(self.row.id, pid, msg))
+            return True
+        return False
+
+    def deliver(self, pid: int, msg: dict[str, Any]) -> None:
+        """A message another server process sent to participant ``pid`` (dropped when not here)."""
+        conn = self.room.conns.get(pid)
+        if conn is not None:
+            conn.send_text(dumps(msg))
 
     # --- people -------------------------------------------------------------------------------
     def participants(self) -> list[dict[str, Any]]:
@@ -233,14 +272,21 @@ class Space:
         await self.bus.publish_participant(self.row.id, "left", {"pid": conn.pid})
 
     def remote_participant(self, what: str, info: dict[str, Any]) -> None:
+        """Someone joined or left on another process; ``present``: a process answering a join
+        with the people it has (so a process that loads the space late learns who is there)."""
         if what == "left":
             self.room.remote.pop(info["pid"], None)
             self.presence.drop(info["pid"])
             self.room.broadcast({"type": P.PARTICIPANT_LEFT, "participant": info})
-        else:
-            self.room.remote[info["pid"]] = info
+            return
+        known = info["pid"] in self.room.remote
+        self.room.remote[info["pid"]] = info
+        if not known:
             self.room.broadcast({"type": P.PARTICIPANT_JOINED, "participant": info})
-            self.presence.ensure_ticker()
+        self.presence.ensure_ticker()
+        if what == "joined":
+            for conn in list(self.room.conns.values()):
+                self._spawn(self.bus.publish_participant(self.row.id, "present", self.room.participant(conn, self.state)))
 
     # --- presence -----------------------------------------------------------------------------
     def on_pose(self, conn: Connection, frame: bytes) -> None:

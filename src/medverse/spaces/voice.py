@@ -256,3 +256,30 @@ def concerns(name: str, data: dict[str, Any], user_id: int) -> bool:
     if name == "voice.floor_given":
         return not data["allowed"] and data["user_id"] == user_id
     return bool(data.get("user_id") == user_id)
+
+
+# --- signalling ------------------------------------------------------------------------------
+_SENDING = frozenset({"sendrecv", "sendonly"})
+
+
+def sends_audio(data: dict[str, Any]) -> bool:
+    """Whether an offer's or answer's ``data`` would send audio: its ``media.audio`` flag, or an
+    ``m=audio`` section of its SDP with a port and a sending direction (sendrecv by default).
+
+    Reading the SDP as well as the flag means a client cannot send audio by leaving the flag out.
+    """
+    media = data.get("media")
+    if isinstance(media, dict) and media.get("audio"):
+        return True
+    sdp = data.get("sdp")
+    if not isinstance(sdp, str):
+        return False
+    sections: list[tuple[bool, str]] = []  # (is a live audio section, its direction)
+    for line in sdp.splitlines():
+        if line.startswith("m="):
+            parts = line[2:].split()
+            live = len(parts) > 1 and parts[0] == "audio" and parts[1] != "0"
+            sections.append((live, "sendrecv"))
+        elif sections and line.strip() in ("a=sendrecv", "a=sendonly", "a=recvonly", "a=inactive"):
+            sections[-1] = (sections[-1][0], line.strip()[2:])
+    return any(live and direction in _SENDING for live, direction in sections)
