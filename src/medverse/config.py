@@ -65,6 +65,8 @@ class Settings:
     ws_commands_per_s: float = 30.0
     ws_command_burst: int = 60
     ws_presence_per_s: float = 60.0
+    # threads for the event log's database work (commits, catch-ups, loads), apart from the rest
+    commit_workers: int = 4
     # open sockets one user may have at once on this server process (all spaces together)
     ws_max_sockets_per_user: int = 8
     # how often open sockets check that their session is still valid (signed out, expired)

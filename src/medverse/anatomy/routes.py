@@ -150,7 +150,7 @@ def build_router(plugin: AnatomyPlugin) -> APIRouter:
     ) -> Response:
         """A slice image; with ``overlay`` the structures are drawn over it in their colours."""
         in_library(await lab(name, user), study_id)
-        image = await asyncio.to_thread(plugin.library.render_slice, study_id, plane, position_mm, preset, overlay)
+        image = await plugin.render(plugin.library.render_slice, study_id, plane, position_mm, preset, overlay)
         return Response(
             image.png,
             media_type="image/png",
@@ -167,7 +167,7 @@ def build_router(plugin: AnatomyPlugin) -> APIRouter:
         user: User = Depends(current_user),
     ) -> dict[str, Any]:
         in_library(await lab(name, user), study_id)
-        image = await asyncio.to_thread(plugin.library.render_slice, study_id, plane, position_mm, preset)
+        image = await plugin.render(plugin.library.render_slice, study_id, plane, position_mm, preset)
         return {"slice": image.placement()}
 
     @router.get("/spaces/{name}/studies/{study_id}/{filename}")

@@ -18,8 +18,9 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from medverse.auth.roles import INSTRUCTOR
 from medverse.errors import Forbidden, InvalidInput, MedverseError, ServerError, Unavailable
@@ -29,6 +30,7 @@ from medverse.spaces.metrics import Metrics
 from medverse.store import Database, StoredEvent
 
 log = logging.getLogger("medverse.spaces")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,12 @@ class CommandLog:
         metrics: Metrics,
         lock: asyncio.Lock,
         on_committed: Callable[[list[StoredEvent]], None],
+        executor: Executor | None = None,
     ) -> None:
+        """``executor``: where the database work runs (the space manager's commit pool, so that
+        other work on worker threads, e.g. rendering slices, never delays a commit)."""
         self.space_id = space_id
+        self.executor = executor
         self.name = name
         self.kind = kind
         self.db = db
@@ -85,7 +91,7 @@ class CommandLog:
     # --- reading --------------------------------------------------------------------------------
     async def load(self) -> None:
         """(Re)build the committed state from the newest snapshot and the events after it."""
-        state, seq = await asyncio.to_thread(self._read_from_store)
+        state, seq = await self._in_pool(self._read_from_store)
         self.state, self.seq = state, seq
 
     def _read_from_store(self) -> tuple[State, int]:
@@ -99,13 +105,16 @@ class CommandLog:
 
     async def catch_up(self) -> list[StoredEvent]:
         """Read and apply what other processes appended to the log (call under the lock)."""
-        evs = await asyncio.to_thread(self.db.events_since, self.space_id, self.seq)
+        evs = await self._in_pool(self.db.events_since, self.space_id, self.seq)
         if evs:
             work, seq = clone(self.state), self.seq
             for ev in evs:
                 seq = self._apply(work, seq, ev)
             self.state, self.seq = work, seq
         return evs
+
+    async def _in_pool(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
     def _apply(self, state: State, seq: int, ev: StoredEvent) -> int:
         if ev.seq != seq + 1:
@@ -135,7 +144,7 @@ class CommandLog:
             batch, self._inbox = self._inbox, []
             async with self.lock:
                 try:
-                    state, seq, missed, outcomes = await asyncio.to_thread(self._commit_batch, batch)
+                    state, seq, missed, outcomes = await self._in_pool(self._commit_batch, batch)
                 except Exception:  # the transaction failed as a whole: nothing of it was stored
                     log.exception("space %s: commit failed", self.name)
                     error = Unavailable("the change could not be stored; try again")
