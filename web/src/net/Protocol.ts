@@ -70,8 +70,20 @@ export interface SpaceSnapshotState {
   removed: number[];
   locked: boolean;
   policy: { edit: EditPolicy };
+  /** Floor control (absent in snapshots of spaces whose log predates it; read as the initial state). */
+  voice?: VoiceState;
   /** The kind's own state; each kind's client module knows its layout. */
   kind: unknown;
+}
+
+/** Floor control: who may speak (src/medverse/spaces/voice.py); lists of user ids. */
+export interface VoiceState {
+  muted: number[];
+  muted_all: boolean;
+  locked: boolean;
+  hands: number[];
+  floor: number[];
+  self_muted: number[];
 }
 
 /** The data of each core event (src/medverse/spaces/core.py). */
@@ -85,6 +97,12 @@ export interface CoreEventData {
   [Ev.MEMBER_REMOVED]: { user_id: number };
   [Ev.SPACE_LOCKED]: { locked: boolean };
   [Ev.SPACE_POLICY_CHANGED]: { edit: EditPolicy };
+  [Ev.VOICE_MUTED]: { user_id: number; muted: boolean };
+  [Ev.VOICE_MUTED_ALL]: { muted: boolean };
+  [Ev.VOICE_LOCKED]: { locked: boolean };
+  [Ev.VOICE_HAND_RAISED]: { user_id: number; raised: boolean };
+  [Ev.VOICE_FLOOR_GIVEN]: { user_id: number; allowed: boolean };
+  [Ev.VOICE_SELF_MUTED]: { user_id: number; muted: boolean };
 }
 
 // Every core event of the contract has its data typed above (a new one fails the type check here).
