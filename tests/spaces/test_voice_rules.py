@@ -178,3 +178,26 @@ def test_the_instructors_floor_decisions_are_audited() -> None:
 def test_which_events_may_silence_whom(name: str, data: dict[str, Any], user_id: int, expected: bool) -> None:
     assert name in voice.SILENCING_EVENTS
     assert voice.concerns(name, data, user_id) is expected
+
+
+HEAD = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"sdp": HEAD + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\n"}, True),
+        ({"sdp": HEAD + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"}, True),  # sendrecv is the default
+        ({"sdp": HEAD + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendonly\r\n"}, True),
+        ({"sdp": HEAD + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=recvonly\r\n"}, False),
+        ({"sdp": HEAD + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=inactive\r\n"}, False),
+        ({"sdp": HEAD + "m=audio 0 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\n"}, False),  # rejected section
+        ({"sdp": HEAD + "m=audio 9 UDP 111\r\na=recvonly\r\nm=video 9 UDP 96\r\na=sendrecv\r\n"}, False),
+        ({"sdp": HEAD + "m=video 9 UDP 96\r\na=sendrecv\r\nm=audio 9 UDP 111\r\n"}, True),
+        ({"sdp": HEAD, "media": {"audio": True}}, True),  # the client's own flag counts too
+        ({"sdp": HEAD, "media": {"audio": False, "video": True}}, False),
+        ({}, False),
+    ],
+)
+def test_which_offers_send_audio(data: dict[str, Any], expected: bool) -> None:
+    assert voice.sends_audio(data) is expected
