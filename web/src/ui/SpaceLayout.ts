@@ -3,6 +3,13 @@ import type { ConnectionStatus } from "../net/SpaceConnection";
 import { ROLE_LABEL, h } from "./dom";
 import { icon } from "./icons";
 
+type SideTab = "people" | "chat" | "kind";
+const SIDE_TABS: [SideTab, string][] = [
+  ["people", "People"],
+  ["chat", "Chat"],
+  ["kind", "Panel"],
+];
+
 /** The parts of the page the layout places (each built by its owner). */
 export interface SpaceLayoutParts {
   banner: HTMLElement;
@@ -31,6 +38,9 @@ export class SpaceLayout {
   private readonly roleEl = h("span.badge.role-badge#my-role", { title: "your role in this space" }, "…");
   private readonly statusDot = h("span.status-dot#conn-status", { role: "img", "aria-label": "connecting", title: "connecting" });
   private readonly notice = h("div.space-notice#space-notice", { role: "alert", hidden: true });
+  /** On a phone the sidebar shows one of people, chat and the kind's panel at a time (CSS hides the tabs elsewhere). */
+  private readonly sideTabs = new Map<SideTab, HTMLButtonElement>();
+  private sideTabChosen = false;
 
   constructor(spaceName: string, parts: SpaceLayoutParts) {
     this.titleEl = h("h1.space-title", null, spaceName);
@@ -59,6 +69,12 @@ export class SpaceLayout {
         ),
       ),
     );
+    const tabBar = h("div.side-tabs", { role: "tablist", "aria-label": "Side panels" });
+    for (const [tab, label] of SIDE_TABS) {
+      const b = h("button.side-tab", { type: "button", role: "tab", id: `side-tab-${tab}`, onclick: () => this.showSideTab(tab, true) }, label) as HTMLButtonElement;
+      this.sideTabs.set(tab, b);
+      tabBar.append(b);
+    }
     this.el = h(
       "div.page.page-space",
       null,
@@ -72,8 +88,29 @@ export class SpaceLayout {
         this.vrSlot,
         h("button.btn.btn-ghost#help-button", { type: "button", "aria-label": "Show controls and shortcuts", title: "Controls (?)", onclick: () => parts.onHelp() }, icon("help", 20)),
       ),
-      h("div.space-main", null, this.viewport, h("aside.sidebar", { "aria-label": "People and chat" }, parts.people, parts.chat)),
+      h("div.space-main", null, this.viewport, h("aside.sidebar", { "aria-label": "People and chat" }, tabBar, parts.people, parts.chat)),
     );
+    this.showSideTab("chat", false);
+    // The kind's panel tab is named after the panel and, until the user picks a tab, shown first.
+    new MutationObserver(() => this.onKindPanelChanged()).observe(this.kindPanel, { childList: true });
+  }
+
+  /** Which side panel a phone shows (people, chat or the kind's panel); `chosen` when the user picked it. */
+  showSideTab(tab: SideTab, chosen: boolean): void {
+    if (chosen) this.sideTabChosen = true;
+    this.el.dataset.sideTab = tab;
+    for (const [t, b] of this.sideTabs) b.setAttribute("aria-selected", String(t === tab));
+  }
+
+  private onKindPanelChanged(): void {
+    const named = this.kindPanel.querySelector("[aria-label]");
+    const label = named?.getAttribute("aria-label");
+    const button = this.sideTabs.get("kind");
+    if (button) {
+      button.textContent = label || "Panel";
+      button.title = label || "The space's panel";
+    }
+    if (!this.sideTabChosen && this.kindPanel.childElementCount > 0) this.showSideTab("kind", false);
   }
 
   setTitle(title: string): void {
