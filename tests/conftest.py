@@ -211,6 +211,19 @@ class LiveServer:
             return str(c.cookies["medverse_session"])
 
 
+def new_space(server: LiveServer, kind: str = "commons", members: dict[str, str] | None = None, prefix: str = "t") -> str:
+    """A new space on ``server``, created by the admin, with ``members`` (username -> role); its name."""
+    name = f"{prefix}-{secrets.token_hex(4)}"
+    roles = members if members is not None else {"ines": "instructor", "sam": "participant", "kim": "participant"}
+    with server.login("admin") as admin:
+        r = admin.post(
+            "/api/spaces",
+            json={"name": name, "kind": kind, "members": [{"username": u, "role": role} for u, role in roles.items()]},
+        )
+        assert r.status_code == 201, r.text
+    return name
+
+
 async def join(server: LiveServer, space: str, username: str) -> SpaceClient:
     """A demo user signed in and joined to ``space`` with the Python client."""
     client = SpaceClient(server.url, space, await sign_in(server.url, username, server.credentials[username]))

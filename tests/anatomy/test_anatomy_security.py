@@ -5,7 +5,6 @@ Each test reproduces something a security review did against a running server.""
 from __future__ import annotations
 
 import asyncio
-import secrets
 import socket
 import time
 from pathlib import Path
@@ -16,20 +15,13 @@ import pytest
 from medverse import samples
 from medverse.client import CommandRefused
 from tests.anatomy.test_anatomy_space import import_sample, wait_job
-from tests.conftest import LiveServer, eventually, join
+from tests.conftest import LiveServer, eventually, join, new_space
 
 needs_samples = pytest.mark.skipif(samples.samples_dir() is None, reason="no sample-data mirror on this machine")
 
 
 def make_lab(server: LiveServer, members: list[tuple[str, str]]) -> str:
-    name = f"lab-{secrets.token_hex(4)}"
-    with server.login("admin") as admin:
-        r = admin.post(
-            "/api/spaces",
-            json={"name": name, "kind": "anatomy", "members": [{"username": u, "role": role} for u, role in members]},
-        )
-        assert r.status_code == 201, r.text
-    return name
+    return new_space(server, "anatomy", dict(members), "lab")
 
 
 def uploads_left(server: LiveServer) -> list[Path]:

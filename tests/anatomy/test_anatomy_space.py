@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import secrets
 import zipfile
 
 import httpx
@@ -12,29 +11,14 @@ import pytest
 
 from medverse import samples
 from medverse.client import CommandRefused, SpaceClient
-from tests.conftest import LiveServer, join
+from tests.conftest import LiveServer, join, new_space
 
 pytestmark = pytest.mark.skipif(samples.samples_dir() is None, reason="no sample-data mirror on this machine")
 
 
 @pytest.fixture
 def lab(live_server: LiveServer) -> str:
-    name = f"lab-{secrets.token_hex(4)}"
-    with live_server.login("admin") as admin:
-        r = admin.post(
-            "/api/spaces",
-            json={
-                "name": name,
-                "kind": "anatomy",
-                "members": [
-                    {"username": "ines", "role": "instructor"},
-                    {"username": "sam", "role": "participant"},
-                    {"username": "kim", "role": "observer"},
-                ],
-            },
-        )
-        assert r.status_code == 201, r.text
-    return name
+    return new_space(live_server, "anatomy", {"ines": "instructor", "sam": "participant", "kim": "observer"}, "lab")
 
 
 async def wait_job(http: httpx.Client, job_id: str, timeout: float = 60.0) -> dict:

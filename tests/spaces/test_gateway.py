@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 
 import pytest
 import websockets
-from tests.conftest import LiveServer, eventually, join
+from tests.conftest import LiveServer, eventually, join, new_space
 
 from medverse.client import CommandRefused, sign_in
 from medverse.spaces import protocol as P
@@ -17,22 +16,7 @@ from medverse.spaces import protocol as P
 @pytest.fixture
 def space_name(live_server: LiveServer) -> str:
     """A new space on the shared server: ines instructor, sam and kim participants."""
-    name = f"t-{secrets.token_hex(4)}"
-    with live_server.login("admin") as admin:
-        r = admin.post(
-            "/api/spaces",
-            json={
-                "name": name,
-                "kind": "commons",
-                "members": [
-                    {"username": "ines", "role": "instructor"},
-                    {"username": "sam", "role": "participant"},
-                    {"username": "kim", "role": "participant"},
-                ],
-            },
-        )
-        assert r.status_code == 201, r.text
-    return name
+    return new_space(live_server)
 
 
 async def test_a_change_reaches_everyone_and_states_agree(live_server, space_name) -> None:

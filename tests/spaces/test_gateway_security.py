@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
 from pathlib import Path
 
 import httpx
 import pytest
 import websockets
-from tests.conftest import LiveServer, join
+from tests.conftest import LiveServer, join, new_space
 
 from medverse.client import SpaceClient, sign_in
 from medverse.spaces import protocol as P
@@ -18,18 +17,7 @@ from medverse.spaces import protocol as P
 
 @pytest.fixture
 def space_name(live_server: LiveServer) -> str:
-    name = f"g-{secrets.token_hex(4)}"
-    with live_server.login("admin") as admin:
-        r = admin.post(
-            "/api/spaces",
-            json={
-                "name": name,
-                "kind": "commons",
-                "members": [{"username": "ines", "role": "instructor"}, {"username": "sam", "role": "participant"}],
-            },
-        )
-        assert r.status_code == 201, r.text
-    return name
+    return new_space(live_server, members={"ines": "instructor", "sam": "participant"}, prefix="g")
 
 
 async def test_signing_out_closes_the_sessions_open_sockets(live_server, space_name) -> None:
