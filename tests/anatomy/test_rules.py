@@ -60,10 +60,7 @@ def kind(catalogue: Catalogue) -> SpaceKind:
 
 
 def run(kind: SpaceKind, state: State, name: str, args: Any, actor: Actor, trusted: bool = False) -> list[EventSpec]:
-    events = kind.decide(state, name, args, actor, trusted=trusted)
-    for event, data in events:
-        kind.apply(state, event, data)
-    return events
+    return kind.run(state, name, args, actor, trusted=trusted)
 
 
 def members(kind: SpaceKind, state: State, *actors: Actor) -> None:

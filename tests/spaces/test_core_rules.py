@@ -22,11 +22,7 @@ ACTORS = {"instructor": INES, "participant": SAM, "observer": KIM}
 
 
 def run(state: State, name: str, args: Any, actor: Actor) -> list[EventSpec]:
-    """Decide a command and apply its events, as the space's committer does."""
-    events = COMMONS.decide(state, name, args, actor)
-    for event, data in events:
-        COMMONS.apply(state, event, data)
-    return events
+    return COMMONS.run(state, name, args, actor)
 
 
 @pytest.fixture

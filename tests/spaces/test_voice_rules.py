@@ -20,10 +20,7 @@ ADMIN = Actor(9, "Site Admin", "instructor", is_admin=True)
 
 
 def run(state: State, name: str, args: Any, actor: Actor) -> list[EventSpec]:
-    events = COMMONS.decide(state, name, args, actor)
-    for event, data in events:
-        COMMONS.apply(state, event, data)
-    return events
+    return COMMONS.run(state, name, args, actor)
 
 
 @pytest.fixture

@@ -154,6 +154,14 @@ class SpaceKind:
             raise InvalidInput(_describe(name, exc)) from None
         return cmd.handle(state, args, actor)
 
+    def run(self, state: State, name: str, raw_args: Any, actor: Actor, trusted: bool = False) -> list[EventSpec]:
+        """Decide a command and apply its events to ``state`` in place, as the command log does
+        (without storing anything): the rules' whole effect, for tests and tools."""
+        events = self.decide(state, name, raw_args, actor, trusted=trusted)
+        for event, data in events:
+            self.apply(state, event, data)
+        return events
+
     def apply(self, state: State, name: str, data: dict[str, Any]) -> None:
         from medverse.spaces import core
 
