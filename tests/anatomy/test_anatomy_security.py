@@ -46,6 +46,8 @@ async def test_a_study_is_reachable_only_through_a_space_that_owns_it(live_serve
             f"/api/studies/{sid}/study.json",
         ):
             assert kim.get(path).status_code == 404, path
+    for path in (f"/api/spaces/{mine}/studies/{sid}/study.json", f"/api/spaces/{mine}/studies/{sid}/slice.png"):
+        assert httpx.get(live_server.url + path).status_code == 401, path  # signed out
     kim_ws = await join(live_server, other, "kim")
     with pytest.raises(CommandRefused) as refused:  # loading another space's study by its id
         await kim_ws.command("anatomy.load_study", {"study_id": sid})
