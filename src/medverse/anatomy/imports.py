@@ -29,6 +29,7 @@ from medverse.store import User
 log = logging.getLogger("medverse.anatomy")
 
 MAX_RUNNING = 2  # imports at once on this server (each may hold a volume in memory)
+KEEP_FINISHED = 200  # finished jobs whose status can still be asked for
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:/[^\s/:'\"]+){2,}/?")
 
 
@@ -118,6 +119,9 @@ class Imports:
         reporter.record = record
         with self._lock:
             self.jobs[job.id] = record
+            finished = [k for k, r in self.jobs.items() if r.job.done]
+            for k in finished[: max(0, len(finished) - KEEP_FINISHED)]:  # the oldest first (insertion order)
+                del self.jobs[k]
         job.start()
         return record
 
