@@ -182,12 +182,15 @@ class CommandLog:
             return self._commit_once(batch, isolate=True)
 
     def _commit_once(self, batch: list[_Pending], isolate: bool) -> tuple[State, int, list[StoredEvent], list[Outcome]]:
-        base, seq = clone(self.state), self.seq
+        # the committed state is never mutated (only replaced), so it serves as the pristine base
+        # to copy from; only a catch-up needs a base of its own
+        base, seq = self.state, self.seq
         with self.db.write() as conn:
             head = self.db.lock_head(conn, self.space_id)
             missed: list[StoredEvent] = []
             if head > seq:  # another process appended: catch up before deciding
                 missed = self.db.events_since(self.space_id, seq, conn=conn)
+                base = clone(base)
                 for ev in missed:
                     seq = self._apply(base, seq, ev)
             work = clone(base)
