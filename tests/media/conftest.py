@@ -4,6 +4,7 @@ in `sfu` media mode driving it."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,7 @@ class JanusProcess:
 
     dir: Path
     port: int
+    api_secret: str = ""
     pid: int = 0
 
     @property
@@ -33,8 +35,9 @@ class JanusProcess:
         return f"ws://127.0.0.1:{self.port}/"
 
     def start(self) -> JanusProcess:
+        secret = ["--api-secret", self.api_secret] if self.api_secret else []
         out = subprocess.run(
-            ["bash", str(JANUS_SH), "start", str(self.dir), "--port", str(self.port)],
+            ["bash", str(JANUS_SH), "start", str(self.dir), "--port", str(self.port), *secret],
             capture_output=True,
             text=True,
             timeout=300,
@@ -72,23 +75,24 @@ def _janus_installable() -> str | None:
     return None
 
 
-def _new_janus(base: Path) -> JanusProcess:
+def _new_janus(base: Path, api_secret: str = "") -> JanusProcess:
     reason = _janus_installable()
     if reason:
         pytest.skip(reason)
-    return JanusProcess(base / "janus", free_port()).start()
+    return JanusProcess(base / "janus", free_port(), api_secret).start()
 
 
 def _sfu_server(base: Path, janus: JanusProcess) -> LiveServer:
-    return LiveServer(
-        base / "data",
-        env={"MEDVERSE_MEDIA_MODE": "sfu", "MEDVERSE_JANUS_URL": janus.url},
-    )
+    env = {"MEDVERSE_MEDIA_MODE": "sfu", "MEDVERSE_JANUS_URL": janus.url}
+    if janus.api_secret:
+        env["MEDVERSE_JANUS_API_SECRET"] = janus.api_secret
+    return LiveServer(base / "data", env=env)
 
 
 @pytest.fixture(scope="module")
 def janus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JanusProcess]:
-    proc = _new_janus(tmp_path_factory.mktemp("janus"))
+    """The module's Janus, with an API secret (as a deployment should have)."""
+    proc = _new_janus(tmp_path_factory.mktemp("janus"), api_secret=secrets.token_hex(12))
     yield proc
     proc.stop()
 
@@ -100,6 +104,14 @@ def sfu_server(tmp_path_factory: pytest.TempPathFactory, janus: JanusProcess) ->
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def own_janus(tmp_path: Path) -> Iterator[JanusProcess]:
+    """A Janus of this test's own (for tests that kill it)."""
+    proc = _new_janus(tmp_path)
+    yield proc
+    proc.stop()
 
 
 @pytest.fixture
