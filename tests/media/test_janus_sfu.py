@@ -194,8 +194,10 @@ async def test_janus_dying_and_coming_back_is_announced_and_the_space_keeps_work
         await eventually(lambda: [s for s in kim.client.signals if s["from"] == int(ines.you["pid"])])
 
         janus.start()
+        restarted = time.monotonic()
         for p in (sam, kim):
             await eventually(lambda p=p: [m for m in p.modes if m.get("mode") == "sfu" and m["type"] == P.MEDIA_MODE], timeout=15)  # type: ignore[misc]
+        back = time.monotonic() - restarted
         await eventually(lambda: [m for m in ines_seen if m.get("mode") == "sfu"])
         # media work again through the new Janus
         await sam.pub.close() if sam.pub else None
@@ -204,7 +206,7 @@ async def test_janus_dying_and_coming_back_is_announced_and_the_space_keeps_work
         before = kim.heard_from(sam.pid).loud
         await sam.publish()
         await wait_loud(kim, sam.pid, before + 10)
-        print(f"Janus's death noticed in {noticed:.2f} s")
+        print(f"Janus's death noticed in {noticed:.2f} s, its return in {back:.2f} s")
         await ines.close()
     finally:
         for p in (sam, kim):
