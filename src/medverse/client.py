@@ -54,6 +54,7 @@ class SpaceClient:
     seq: int = 0
     state: dict[str, Any] | None = None
     you: dict[str, Any] = field(default_factory=dict)
+    welcome: dict[str, Any] = field(default_factory=dict)  # the latest welcome message
     participants: dict[int, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -202,6 +203,7 @@ class SpaceClient:
                 self._joined.set()
                 return
             self.you = msg["you"]
+            self.welcome = msg
             from medverse.kinds import rules_by_name
 
             self._kind = rules_by_name(msg["space"]["kind"])

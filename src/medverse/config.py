@@ -79,6 +79,18 @@ class Settings:
     snapshot_every: int = 200
     # expose /api/metrics (latency histograms) — on for benchmarks, off by default
     metrics: bool = False
+    # media (docs/media.md): "p2p" (browsers send to each other; no other service) or "sfu"
+    # (through Janus at janus_url; falls back to p2p while Janus is unreachable)
+    media_mode: str = "p2p"
+    janus_url: str = "ws://127.0.0.1:8188/"
+    janus_api_secret: Secret = field(default_factory=lambda: Secret(""))
+    # STUN/TURN URLs for the browsers, comma-separated (e.g. turn:turn.example.org:3478); and
+    # coturn's static-auth-secret, from which each user gets time-limited TURN credentials
+    ice_servers: str = ""
+    turn_secret: Secret = field(default_factory=lambda: Secret(""))
+    # peer-to-peer: each browser sends its media to at most this many others (the nearest); the
+    # limit measured on 2 cores is in docs/media.md
+    p2p_max_peers: int = 8
     # where sample data is mirrored (empty: ../shared/data beside the checkout when present)
     samples_dir: str = ""
 

@@ -91,7 +91,9 @@ def test_every_error_the_spaces_layer_raises_has_a_protocol_code() -> None:
 
 def test_client_message_types_are_the_ones_the_gateway_accepts(contract: dict) -> None:
     assert set(contract["messages"]["client"].values()) == set(P.CLIENT_TYPES)
-    assert not set(contract["messages"]["client"].values()) & set(contract["messages"]["server"].values())
+    # only relayed messages (a signal) go both ways
+    both = set(contract["messages"]["client"].values()) & set(contract["messages"]["server"].values())
+    assert both == set(P.RELAYED_TYPES)
 
 
 def test_binary_layout_matches_the_structs(contract: dict) -> None:

@@ -184,3 +184,12 @@ async def test_a_removed_participant_cannot_signal(live_server, space_name) -> N
     assert (await refused(ines, "to-removed"))["code"] == P.E_NOT_FOUND
     assert not ines.signals
     await ines.close()
+
+
+async def test_without_a_media_server_signals_to_it_are_unavailable(live_server, space_name) -> None:
+    sam = await join(live_server, space_name, "sam")
+    assert sam.welcome["media"] == {"mode": "p2p", "ice_servers": [], "p2p_max_peers": 8}
+    await sam.signal(0, "offer", {**offer(AUDIO_SDP, audio=True), "pc": "pub"}, sig_id="to-sfu")
+    error = await refused(sam, "to-sfu")
+    assert error["code"] == P.E_UNAVAILABLE and "peer-to-peer" in error["message"]
+    await sam.close()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from medverse.commons import COMMONS
-from medverse.errors import Conflict, Forbidden, NotFound
+from medverse.errors import Conflict, Forbidden, InvalidInput, NotFound
 from medverse.spaces import core, voice
 from medverse.spaces.kinds import Actor, EventSpec, State
 
@@ -198,3 +198,43 @@ HEAD = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 )
 def test_which_offers_send_audio(data: dict[str, Any], expected: bool) -> None:
     assert voice.sends_audio(data) is expected
+
+
+ZONES = [
+    {"id": "huddle", "name": "Huddle corner", "rect": [-8.0, -8.0, -4.0, -4.0]},
+    {"id": "gallery", "name": "Observation gallery", "rect": [4.0, 4.0, 9.0, 7.5]},
+]
+
+
+def test_an_instructor_sets_zones_and_broadcasts(state: State) -> None:
+    [(name, data)] = run(state, "voice.set_zones", {"zones": ZONES}, INES)
+    assert name == "voice.zones_set" and [z["id"] for z in data["zones"]] == ["huddle", "gallery"]
+    COMMONS.apply(state, name, data)
+    assert state["voice"]["zones"][1]["rect"] == [4.0, 4.0, 9.0, 7.5]
+    [(name, data)] = run(state, "voice.broadcast", {"on": True}, INES)
+    COMMONS.apply(state, name, data)
+    assert state["voice"]["broadcast"] == [INES.user_id]
+    COMMONS.apply(state, "member.removed", {"user_id": INES.user_id})
+    assert state["voice"]["broadcast"] == []
+    with pytest.raises(Forbidden):
+        run(state, "voice.set_zones", {"zones": []}, SAM)
+    with pytest.raises(Forbidden):
+        run(state, "voice.broadcast", {"on": True}, SAM)
+
+
+@pytest.mark.parametrize(
+    "zones",
+    [
+        [{"id": "a", "name": "A", "rect": [0, 0, 0, 5]}],  # no area
+        [{"id": "a", "name": "A", "rect": [0, 0, 1e6, 5]}],  # far away
+        [{"id": "a", "name": "A", "rect": [0, 0, float("nan"), 5]}],
+        [{"id": "a", "name": "A", "rect": [0, 0, 1, 1]}, {"id": "a", "name": "B", "rect": [2, 2, 3, 3]}],  # same id
+        [{"id": "Bad Id", "name": "A", "rect": [0, 0, 1, 1]}],
+        [{"id": "a", "name": "", "rect": [0, 0, 1, 1]}],
+        [{"id": f"z{i}", "name": "Z", "rect": [0, 0, 1, 1]} for i in range(voice.MAX_ZONES + 1)],
+        [{"id": "a", "name": "A", "rect": [0, 0, 1]}],
+    ],
+)
+def test_bad_zones_are_refused(state: State, zones: list[dict[str, Any]]) -> None:
+    with pytest.raises(InvalidInput):
+        run(state, "voice.set_zones", {"zones": zones}, INES)

@@ -23,6 +23,7 @@ from medverse.spaces.gateway import Gateway
 from medverse.spaces.host import KindHost
 from medverse.spaces.kinds import KindPlugin, KindSet
 from medverse.spaces.manager import SpaceManager
+from medverse.spaces.media import P2P, SFU, MediaPlane, PeerToPeer
 from medverse.spaces.metrics import Metrics
 from medverse.store import Database
 from medverse.store.database import private_dir
@@ -51,8 +52,19 @@ def build_services(settings: Settings, plugins: list[KindPlugin] | None = None) 
     metrics = Metrics(settings.metrics)
     bus = make_bus(settings.redis_url, settings.bus_prefix, secret)
     kinds = KindSet(default_plugins(settings) if plugins is None else plugins)
-    manager = SpaceManager(db, settings, bus, metrics, kinds)
+    manager = SpaceManager(db, settings, bus, metrics, kinds, make_media_plane(settings))
     return Services(settings, db, sessions, manager, metrics, kinds)
+
+
+def make_media_plane(settings: Settings) -> MediaPlane:
+    """Where the spaces' media go (``MEDVERSE_MEDIA_MODE``; docs/media.md)."""
+    if settings.media_mode == P2P:
+        return PeerToPeer()
+    if settings.media_mode == SFU:
+        from medverse.media.janus_plane import JanusPlane
+
+        return JanusPlane(settings)
+    raise ValueError(f"MEDVERSE_MEDIA_MODE must be {P2P!r} or {SFU!r} (got {settings.media_mode!r})")
 
 
 def create_app(settings: Settings | None = None, demo: bool = False, plugins: list[KindPlugin] | None = None) -> FastAPI:

@@ -22,6 +22,7 @@ from medverse.spaces import presence, voice
 from medverse.spaces import protocol as P
 from medverse.spaces.connection import Connection
 from medverse.spaces.manager import SpaceManager
+from medverse.spaces.media import SFU_PID, SignalRefused
 from medverse.spaces.room import dumps
 from medverse.spaces.space import Space
 
@@ -49,14 +50,6 @@ class TokenBucket:
 
 def error_frame(code: str, message: str, cmd_id: str | None = None) -> str:
     return dumps({"type": P.ERROR, "id": cmd_id, "code": code, "message": message})
-
-
-class SignalRefused(Exception):
-    """A `signal` message refused, with the protocol's error code."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class Gateway:
@@ -238,7 +231,7 @@ class Gateway:
                 elif isinstance(frame, str):
                     conn.send_text(error_frame(P.E_BAD_MESSAGE, frame))
                 elif is_signal:
-                    self._signal(space, conn, frame)
+                    await self._signal(space, conn, frame)
                 else:
                     await self._text(space, conn, frame)
             if strikes > FLOOD_STRIKES:
@@ -281,11 +274,14 @@ class Gateway:
         conn.send_text(dumps(ack))
 
     # --- WebRTC signalling (docs/media.md) -------------------------------------------------
-    def _signal(self, space: Space, conn: Connection, msg: dict[str, Any]) -> None:
-        """Relay one `signal` message to the participant it names, or refuse it."""
+    async def _signal(self, space: Space, conn: Connection, msg: dict[str, Any]) -> None:
+        """Relay one `signal` message to the participant it names (or to the media server), or
+        refuse it."""
         try:
             to, relayed = _checked_signal(space, conn, msg)
-            if not space.send_to(to, relayed):
+            if to == SFU_PID:
+                await space.media.signal(space, conn, relayed["kind"], relayed["data"])
+            elif not space.send_to(to, relayed):
                 raise SignalRefused(P.E_NOT_FOUND, f"participant {to} is not in this space")
         except SignalRefused as exc:
             who = f"{conn.user.username} (pid {conn.pid})"
@@ -302,7 +298,7 @@ def _checked_signal(space: Space, conn: Connection, msg: dict[str, Any]) -> tupl
         raise SignalRefused(P.E_FORBIDDEN, f"you may only signal as yourself (pid {conn.pid})")
     to = msg.get("to")
     if not isinstance(to, int) or isinstance(to, bool):
-        raise SignalRefused(P.E_BAD_MESSAGE, "a signal needs 'to': the pid of a participant")
+        raise SignalRefused(P.E_BAD_MESSAGE, "a signal needs 'to': the pid of a participant (0: the media server)")
     if to == conn.pid:
         raise SignalRefused(P.E_BAD_MESSAGE, "a signal cannot be sent to yourself")
     kind = msg.get("kind")

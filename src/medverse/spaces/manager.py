@@ -14,6 +14,7 @@ from medverse.config import Settings
 from medverse.errors import Forbidden, InvalidInput, NotFound
 from medverse.spaces.commit import CommandResult
 from medverse.spaces.kinds import Actor, KindSet
+from medverse.spaces.media import MediaPlane, PeerToPeer
 from medverse.spaces.metrics import Metrics
 from medverse.spaces.space import Space
 from medverse.store import Database, SpaceRow, User
@@ -22,8 +23,17 @@ SPACE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 
 
 class SpaceManager:
-    def __init__(self, db: Database, settings: Settings, bus: Bus, metrics: Metrics, kinds: KindSet) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        bus: Bus,
+        metrics: Metrics,
+        kinds: KindSet,
+        media: MediaPlane | None = None,
+    ) -> None:
         self.db = db
+        self.media: MediaPlane = media or PeerToPeer()
         self.settings = settings
         self.bus = bus
         self.metrics = metrics
@@ -39,6 +49,7 @@ class SpaceManager:
         if self._started:
             raise RuntimeError("the space manager is started already")
         await self.bus.start(self)
+        await self.media.start(self)
         self.commit_pool = ThreadPoolExecutor(max_workers=self.settings.commit_workers, thread_name_prefix="medverse-commit")
         self._started = True
 
@@ -46,6 +57,7 @@ class SpaceManager:
         for space in list(self._spaces.values()):
             await space.stop()
         self._spaces.clear()
+        await self.media.stop()
         await self.bus.stop()
         if self.commit_pool is not None:
             self.commit_pool.shutdown(wait=True)
@@ -66,13 +78,18 @@ class SpaceManager:
         async with lock:
             space = self._spaces.get(row.id)
             if space is None:
-                space = Space(row, self.kinds.get(row.kind), self.db, self.settings, self.metrics, self.bus, self.commit_pool)
+                space = Space(
+                    row, self.kinds.get(row.kind), self.db, self.settings, self.metrics, self.bus, self.commit_pool, self.media
+                )
                 await space.start()
                 self._spaces[row.id] = space
         return space
 
     def loaded(self, space_id: int) -> Space | None:
         return self._spaces.get(space_id)
+
+    def loaded_spaces(self) -> list[Space]:
+        return list(self._spaces.values())
 
     async def access(self, name: str, user: User, need: str = OBSERVER, kind: str | None = None) -> Space:
         """The space ``name`` if ``user`` holds at least role ``need`` in it, as its state says.

@@ -13,6 +13,7 @@ COMMAND: Final = "command"
 PING: Final = "ping"
 SIGNAL: Final = "signal"  # WebRTC signalling for one participant; relayed to them as a `signal` too
 CLIENT_TYPES: Final = frozenset({HELLO, COMMAND, PING, SIGNAL})
+RELAYED_TYPES: Final = frozenset({SIGNAL})  # client messages the server also sends (relayed)
 
 # --- server -> client text messages ---
 WELCOME: Final = "welcome"
@@ -28,6 +29,7 @@ PARTICIPANT_LEFT: Final = "participant.left"
 PARTICIPANT_UPDATED: Final = "participant.updated"
 JOB_PROGRESS: Final = "job.progress"  # a long job (e.g. a study import) moved on; not an event
 MEDIA_STOP: Final = "media.stop"  # stop sending this media (the floor was taken away); not an event
+MEDIA_MODE: Final = "media.mode"  # the media server came or went: reconnect media in this mode
 
 # --- error codes in error frames ---
 E_BAD_MESSAGE: Final = "bad-message"

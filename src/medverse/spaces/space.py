@@ -31,6 +31,7 @@ from medverse.spaces import protocol as P
 from medverse.spaces.commit import CommandLog, CommandResult
 from medverse.spaces.connection import Connection
 from medverse.spaces.kinds import Actor, SpaceKind, State
+from medverse.spaces.media import MediaPlane, PeerToPeer, ice_servers
 from medverse.spaces.metrics import Metrics
 from medverse.spaces.room import Room, dumps
 from medverse.store import Database, SpaceRow, StoredEvent, User
@@ -52,8 +53,10 @@ class Space:
         metrics: Metrics,
         bus: Bus,
         executor: Executor | None = None,
+        media: MediaPlane | None = None,
     ) -> None:
         self.row = row
+        self.media: MediaPlane = media or PeerToPeer()
         self.kind = kind
         self.db = db
         self.settings = settings
@@ -162,6 +165,8 @@ class Space:
                     self.room.broadcast({"type": P.PARTICIPANT_UPDATED, "participant": self.room.participant(conn, self.state)})
             if ev.name in voice.SILENCING_EVENTS:
                 self._stop_media(ev)
+            if ev.name in voice.FLOOR_EVENTS:
+                self.media.floor_changed(self, voice.affected(ev.name, ev.data))
         self._since_snapshot += len(evs)
         if self._since_snapshot >= self.settings.snapshot_every:
             self._since_snapshot = 0
@@ -216,6 +221,14 @@ class Space:
         if conn is not None:
             conn.send_text(dumps(msg))
 
+    def media_info(self, conn: Connection) -> dict[str, Any]:
+        """How ``conn`` sends and receives media here (the welcome's ``media``; docs/media.md)."""
+        return {
+            "mode": self.media.mode(self),
+            "ice_servers": ice_servers(self.settings, conn.user.id),
+            "p2p_max_peers": self.settings.p2p_max_peers,
+        }
+
     # --- people -------------------------------------------------------------------------------
     def participants(self) -> list[dict[str, Any]]:
         return self.room.participants(self.state)
@@ -246,6 +259,7 @@ class Space:
                         "seq": self.seq,
                         "presence_hz": self.settings.presence_hz,
                         "client_pose_hz": 20,
+                        "media": self.media_info(conn),
                     }
                 )
             )
@@ -268,6 +282,7 @@ class Space:
             return
         self.presence.drop(conn.pid)
         await conn.stop()
+        await self.media.left(self, conn)
         self.room.broadcast({"type": P.PARTICIPANT_LEFT, "participant": {"pid": conn.pid}})
         await self.bus.publish_participant(self.row.id, "left", {"pid": conn.pid})
 

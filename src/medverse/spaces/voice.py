@@ -9,6 +9,8 @@ key: the appliers create it, :func:`voice_state` reads a missing one as the init
 ``hands``       user ids with a raised hand, in the order they raised it
 ``floor``       user ids an instructor let speak even while muted-all or locked
 ``self_muted``  user ids who muted themselves (what the others see; not a permission)
+``zones``       areas whose voices stay inside: ``[{id, name, rect: [x0, z0, x1, z1]}]`` on the floor
+``broadcast``   user ids (instructors) heard everywhere, whatever the zones
 
 :func:`speak_refusal` / :func:`may_speak` answer "may this person send audio now" for the rules
 and for the signalling (docs/media.md). The media never pass through the log; the decisions do.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from medverse.auth.roles import INSTRUCTOR, OBSERVER
 from medverse.errors import Conflict, Forbidden, NotFound
@@ -30,7 +32,16 @@ class _Args(BaseModel):
 
 
 def initial_voice() -> dict[str, Any]:
-    return {"muted": [], "muted_all": False, "locked": False, "hands": [], "floor": [], "self_muted": []}
+    return {
+        "muted": [],
+        "muted_all": False,
+        "locked": False,
+        "hands": [],
+        "floor": [],
+        "self_muted": [],
+        "zones": [],
+        "broadcast": [],
+    }
 
 
 def voice_state(state: State) -> dict[str, Any]:
@@ -119,6 +130,40 @@ class SelfMuteArgs(_Args):
     muted: bool
 
 
+MAX_ZONES = 16
+ZONE_EXTENT = 500.0  # metres from the origin a zone's corners may lie
+
+
+class Zone(_Args):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,31}$")
+    name: str = Field(min_length=1, max_length=40)
+    rect: tuple[float, float, float, float]
+
+    @field_validator("rect")
+    @classmethod
+    def _finite(cls, rect: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        if not all(-ZONE_EXTENT <= v <= ZONE_EXTENT for v in rect):  # NaN fails too
+            raise ValueError(f"a zone's corners lie within {ZONE_EXTENT:.0f} m of the origin")
+        if rect[0] == rect[2] or rect[1] == rect[3]:
+            raise ValueError("a zone needs an area (x0 != x1 and z0 != z1)")
+        return rect
+
+
+class ZonesArgs(_Args):
+    zones: list[Zone] = Field(max_length=MAX_ZONES)
+
+    @field_validator("zones")
+    @classmethod
+    def _unique(cls, zones: list[Zone]) -> list[Zone]:
+        if len({z.id for z in zones}) != len(zones):
+            raise ValueError("zone ids must be unique")
+        return zones
+
+
+class BroadcastArgs(_Args):
+    on: bool
+
+
 def _member(state: State, user_id: int) -> str:
     role = _role(state, user_id)
     if role is None:
@@ -170,6 +215,14 @@ def _set_self_muted(state: State, args: SelfMuteArgs, actor: Actor) -> list[Even
     return [("voice.self_muted", {"user_id": actor.user_id, "muted": args.muted})]
 
 
+def _set_zones(state: State, args: ZonesArgs, actor: Actor) -> list[EventSpec]:
+    return [("voice.zones_set", {"zones": [z.model_dump(mode="json") for z in args.zones]})]
+
+
+def _broadcast(state: State, args: BroadcastArgs, actor: Actor) -> list[EventSpec]:
+    return [("voice.broadcast_set", {"user_id": actor.user_id, "on": args.on})]
+
+
 # --- appliers --------------------------------------------------------------------------------
 def _toggle(items: list[int], user_id: int, on: bool) -> None:
     if on and user_id not in items:
@@ -212,12 +265,21 @@ def _apply_self_muted(state: State, data: dict[str, Any]) -> None:
     _toggle(_voice(state)["self_muted"], data["user_id"], data["muted"])
 
 
+def _apply_zones(state: State, data: dict[str, Any]) -> None:
+    _voice(state)["zones"] = [dict(z, rect=list(z["rect"])) for z in data["zones"]]
+
+
+def _apply_broadcast(state: State, data: dict[str, Any]) -> None:
+    _toggle(_voice(state)["broadcast"], data["user_id"], data["on"])
+
+
 def forget(state: State, user_id: int) -> None:
     """A member was removed: drop their hand and floor (their mute stays, should they come back)."""
     if "voice" in state:
         voice = _voice(state)
         _toggle(voice["hands"], user_id, False)
         _toggle(voice["floor"], user_id, False)
+        _toggle(voice["broadcast"], user_id, False)
 
 
 COMMANDS: dict[str, Command] = {
@@ -229,6 +291,8 @@ COMMANDS: dict[str, Command] = {
         Command("voice.raise_hand", RaiseHandArgs, _can_raise_hand, _raise_hand, "raise or lower your hand"),
         Command("voice.give_floor", FloorArgs, INSTRUCTOR, _give_floor, "let one person speak, or take the floor back"),
         Command("voice.set_self_muted", SelfMuteArgs, _anyone, _set_self_muted, "mute or unmute yourself"),
+        Command("voice.set_zones", ZonesArgs, INSTRUCTOR, _set_zones, "set the areas whose voices stay inside"),
+        Command("voice.broadcast", BroadcastArgs, INSTRUCTOR, _broadcast, "speak to the whole space, across zones"),
     )
 }
 
@@ -239,12 +303,28 @@ APPLIERS: dict[str, Applier] = {
     "voice.hand_raised": _apply_hand,
     "voice.floor_given": _apply_floor,
     "voice.self_muted": _apply_self_muted,
+    "voice.zones_set": _apply_zones,
+    "voice.broadcast_set": _apply_broadcast,
 }
 
 # the instructor's floor decisions, audited like the other moderation events
-AUDITED_EVENTS = frozenset({"voice.muted", "voice.muted_all", "voice.locked", "voice.floor_given"})
+AUDITED_EVENTS = frozenset(
+    {"voice.muted", "voice.muted_all", "voice.locked", "voice.floor_given", "voice.zones_set", "voice.broadcast_set"}
+)
 # events after which someone may have lost the right to speak: their client is told to stop sending
 SILENCING_EVENTS = frozenset({"voice.muted", "voice.muted_all", "voice.floor_given", "member.role_changed"})
+
+
+# events after which who may speak may have changed, either way: an SFU re-applies its decisions
+FLOOR_EVENTS = SILENCING_EVENTS | frozenset({"voice.locked", "member.removed"})
+
+
+def affected(name: str, data: dict[str, Any]) -> set[int] | None:
+    """The user ids whose right to speak the floor event ``name`` may have changed (None: anyone)."""
+    user_id = data.get("user_id")
+    if name in ("voice.muted_all", "voice.locked") or not isinstance(user_id, int):
+        return None
+    return {user_id}
 
 
 def concerns(name: str, data: dict[str, Any], user_id: int) -> bool:

@@ -84,6 +84,17 @@ export interface VoiceState {
   hands: number[];
   floor: number[];
   self_muted: number[];
+  /** Areas whose voices stay inside (absent in older snapshots). */
+  zones: VoiceZone[];
+  /** Instructors heard everywhere, across zones. */
+  broadcast: number[];
+}
+
+/** An area of the floor whose voices stay inside: `rect` is [x0, z0, x1, z1] in metres. */
+export interface VoiceZone {
+  id: string;
+  name: string;
+  rect: [number, number, number, number];
 }
 
 /** The data of each core event (src/medverse/spaces/core.py). */
@@ -103,6 +114,8 @@ export interface CoreEventData {
   [Ev.VOICE_HAND_RAISED]: { user_id: number; raised: boolean };
   [Ev.VOICE_FLOOR_GIVEN]: { user_id: number; allowed: boolean };
   [Ev.VOICE_SELF_MUTED]: { user_id: number; muted: boolean };
+  [Ev.VOICE_ZONES_SET]: { zones: VoiceZone[] };
+  [Ev.VOICE_BROADCAST_SET]: { user_id: number; on: boolean };
 }
 
 // Every core event of the contract has its data typed above (a new one fails the type check here).
@@ -142,7 +155,19 @@ export interface PingFrame {
   t: number;
 }
 
-export type ClientFrame = HelloFrame | CommandFrame | PingFrame;
+export type SignalKind = "offer" | "answer" | "candidate" | "bye";
+
+/** WebRTC signalling for one participant (`to`: their pid; 0: the media server). */
+export interface SignalFrame {
+  type: typeof ClientMsg.SIGNAL;
+  to: number;
+  kind: SignalKind;
+  data: Record<string, unknown>;
+  /** Names the message in an error frame (optional). */
+  id?: string;
+}
+
+export type ClientFrame = HelloFrame | CommandFrame | PingFrame | SignalFrame;
 
 // ---- server -> client ------------------------------------------------------------------------
 
@@ -155,6 +180,39 @@ export interface Welcome {
   seq: number;
   presence_hz: number;
   client_pose_hz: number;
+  /** How media travel (absent from servers before voice): docs/protocol.md. */
+  media?: MediaInfo;
+}
+
+export type MediaMode = "p2p" | "sfu";
+
+export interface MediaInfo {
+  mode: MediaMode;
+  ice_servers: RTCIceServer[];
+  p2p_max_peers: number;
+}
+
+/** A relayed signal: `from` is the sender's pid (0: the media server). */
+export interface SignalMessage {
+  type: typeof ServerMsg.SIGNAL;
+  from: number;
+  from_user: number;
+  kind: SignalKind;
+  data: Record<string, unknown>;
+}
+
+/** Stop sending this media now (the floor was taken away). */
+export interface MediaStopFrame {
+  type: typeof ServerMsg.MEDIA_STOP;
+  audio: boolean;
+  reason: string;
+}
+
+/** The media server came or went: rebuild media connections in `mode`. */
+export interface MediaModeFrame {
+  type: typeof ServerMsg.MEDIA_MODE;
+  mode: MediaMode;
+  reason: string;
 }
 
 export interface SnapshotFrame {
@@ -231,11 +289,17 @@ export type ServerFrame =
   | ParticipantsFrame
   | ParticipantFrame
   | ParticipantLeftFrame
-  | JobProgressFrame;
+  | JobProgressFrame
+  | SignalMessage
+  | MediaStopFrame
+  | MediaModeFrame;
 
 /** Server messages that are not part of the space's history, by type: kind modules listen to these. */
 export interface ServerMessages {
   [ServerMsg.JOB_PROGRESS]: JobProgressFrame;
+  [ServerMsg.SIGNAL]: SignalMessage;
+  [ServerMsg.MEDIA_STOP]: MediaStopFrame;
+  [ServerMsg.MEDIA_MODE]: MediaModeFrame;
 }
 
 // ---- REST ------------------------------------------------------------------------------------

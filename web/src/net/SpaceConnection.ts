@@ -1,6 +1,6 @@
 import { Emitter } from "../util/Emitter";
 import { Close, LocalClose, Msg, PROTOCOL_VERSION } from "./Protocol";
-import type { ClientFrame, ErrorFrame, Participant, ServerFrame, SpaceSnapshotState, WireEvent, Welcome } from "./Protocol";
+import type { ClientFrame, ErrorFrame, Participant, ServerFrame, SignalKind, SpaceSnapshotState, WireEvent, Welcome } from "./Protocol";
 import { PoseCodec } from "./PoseCodec";
 import type { PoseBatch } from "./PoseCodec";
 import { protocolMismatch } from "./ProtocolCheck";
@@ -166,6 +166,16 @@ export class SpaceConnection {
       this.pending.set(id, { id, name, args, resolve, reject });
       if (this.connected) this.send({ type: Msg.COMMAND, id, name, args });
     });
+  }
+
+  /**
+   * Sends a WebRTC signal to participant `to` (0: the media server); false when not connected
+   * (the media layer renegotiates after a reconnect). Refusals come back as `error` frames.
+   */
+  signal(to: number, kind: SignalKind, data: Record<string, unknown>, id?: string): boolean {
+    if (!this.connected) return false;
+    this.send({ type: Msg.SIGNAL, to, kind, data, id });
+    return true;
   }
 
   /** Sends the own pose (dropped silently while not in sync). */

@@ -15,6 +15,7 @@ export type ClientMsgType = (typeof ClientMsg)[keyof typeof ClientMsg];
 
 /** Types of the JSON frames the server sends. */
 export const ServerMsg = {
+  SIGNAL: "signal",
   WELCOME: "welcome",
   SNAPSHOT: "snapshot",
   EVENTS: "events",
@@ -28,6 +29,7 @@ export const ServerMsg = {
   PARTICIPANT_UPDATED: "participant.updated",
   JOB_PROGRESS: "job.progress",
   MEDIA_STOP: "media.stop",
+  MEDIA_MODE: "media.mode",
 } as const;
 export type ServerMsgType = (typeof ServerMsg)[keyof typeof ServerMsg];
 
@@ -50,6 +52,7 @@ export const Msg = {
   PARTICIPANT_UPDATED: "participant.updated",
   JOB_PROGRESS: "job.progress",
   MEDIA_STOP: "media.stop",
+  MEDIA_MODE: "media.mode",
 } as const;
 export type MsgType = (typeof Msg)[keyof typeof Msg];
 
@@ -147,12 +150,14 @@ export const Cmd = {
   OBJECT_UPDATE: "object.update",
   SPACE_LOCK: "space.lock",
   SPACE_SET_POLICY: "space.set_policy",
+  VOICE_BROADCAST: "voice.broadcast",
   VOICE_GIVE_FLOOR: "voice.give_floor",
   VOICE_LOCK: "voice.lock",
   VOICE_MUTE: "voice.mute",
   VOICE_MUTE_ALL: "voice.mute_all",
   VOICE_RAISE_HAND: "voice.raise_hand",
   VOICE_SET_SELF_MUTED: "voice.set_self_muted",
+  VOICE_SET_ZONES: "voice.set_zones",
 } as const;
 export type CoreCmdName = (typeof Cmd)[keyof typeof Cmd];
 
@@ -167,12 +172,14 @@ export const Ev = {
   OBJECT_UPDATED: "object.updated",
   SPACE_LOCKED: "space.locked",
   SPACE_POLICY_CHANGED: "space.policy_changed",
+  VOICE_BROADCAST_SET: "voice.broadcast_set",
   VOICE_FLOOR_GIVEN: "voice.floor_given",
   VOICE_HAND_RAISED: "voice.hand_raised",
   VOICE_LOCKED: "voice.locked",
   VOICE_MUTED: "voice.muted",
   VOICE_MUTED_ALL: "voice.muted_all",
   VOICE_SELF_MUTED: "voice.self_muted",
+  VOICE_ZONES_SET: "voice.zones_set",
 } as const;
 export type CoreEvName = (typeof Ev)[keyof typeof Ev];
 
@@ -251,12 +258,14 @@ export const COMMAND_INFO: { readonly [name: string]: CommandInfo } = {
   "object.update": { kind: null, summary: "move, rotate, scale, recolour or relabel", role: null },
   "space.lock": { kind: null, summary: "lock or unlock the space", role: "instructor" },
   "space.set_policy": { kind: null, summary: "who may change shared objects", role: "instructor" },
+  "voice.broadcast": { kind: null, summary: "speak to the whole space, across zones", role: "instructor" },
   "voice.give_floor": { kind: null, summary: "let one person speak, or take the floor back", role: "instructor" },
   "voice.lock": { kind: null, summary: "block or allow students unmuting themselves", role: "instructor" },
   "voice.mute": { kind: null, summary: "mute or unmute one person's microphone", role: "instructor" },
   "voice.mute_all": { kind: null, summary: "mute or unmute everyone but instructors", role: "instructor" },
   "voice.raise_hand": { kind: null, summary: "raise or lower your hand", role: null },
   "voice.set_self_muted": { kind: null, summary: "mute or unmute yourself", role: null },
+  "voice.set_zones": { kind: null, summary: "set the areas whose voices stay inside", role: "instructor" },
   "anatomy.delete_measure": { kind: "anatomy", summary: "delete a measurement", role: null },
   "anatomy.follow": { kind: "anatomy", summary: "students' cameras follow mine", role: "instructor" },
   "anatomy.highlight": { kind: "anatomy", summary: "share a selection", role: "instructor" },

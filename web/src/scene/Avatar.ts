@@ -24,6 +24,10 @@ export class Avatar extends THREE.Group {
   readonly rayDot: THREE.Mesh;
   readonly nameTag: LabelSprite;
   private readonly materials: THREE.Material[] = [];
+  /** A ring over the head that glows while the person speaks. */
+  private readonly speakingRing: THREE.Mesh;
+  private videoPanel: THREE.Mesh<THREE.PlaneGeometry, THREE.MeshBasicMaterial> | null = null;
+  private videoTexture: THREE.VideoTexture | null = null;
   flags = 0;
 
   constructor(
@@ -63,6 +67,47 @@ export class Avatar extends THREE.Group {
 
     this.nameTag = new LabelSprite([name, role], { accent: new THREE.Color(colour).getStyle(), lineHeight: 0.17 });
     this.add(this.nameTag);
+
+    this.speakingRing = new THREE.Mesh(
+      new THREE.TorusGeometry(0.17, 0.012, 8, 32).rotateX(Math.PI / 2),
+      this.material(new THREE.MeshBasicMaterial({ color: 0x5eead4, transparent: true, opacity: 0.95 })),
+    );
+    this.speakingRing.position.y = 0.2;
+    this.speakingRing.visible = false;
+    this.head.add(this.speakingRing);
+  }
+
+  /** Shows or hides the speaking ring. */
+  setSpeaking(on: boolean): void {
+    this.speakingRing.visible = on;
+  }
+
+  get speaking(): boolean {
+    return this.speakingRing.visible;
+  }
+
+  /** Shows the person's camera on a panel beside their head (null: removes it). */
+  setVideo(video: HTMLVideoElement | null): void {
+    if (this.videoPanel && this.videoPanel.material.map?.image === video) return;
+    if (this.videoPanel) {
+      this.videoPanel.removeFromParent();
+      this.videoPanel.geometry.dispose();
+      this.videoPanel.material.dispose();
+      this.videoTexture?.dispose();
+      this.videoPanel = null;
+      this.videoTexture = null;
+    }
+    if (!video) return;
+    this.videoTexture = new THREE.VideoTexture(video);
+    this.videoTexture.colorSpace = THREE.SRGBColorSpace;
+    // the head looks along -Z: the panel faces the same way, so it faces whoever the person faces
+    this.videoPanel = new THREE.Mesh(new THREE.PlaneGeometry(0.48, 0.27).rotateY(Math.PI), new THREE.MeshBasicMaterial({ map: this.videoTexture, toneMapped: false, side: THREE.DoubleSide }));
+    this.videoPanel.position.set(-0.42, 0.05, 0);
+    this.head.add(this.videoPanel);
+  }
+
+  get hasVideo(): boolean {
+    return this.videoPanel !== null;
   }
 
   setLabel(name: string, role: string): void {
@@ -129,6 +174,7 @@ export class Avatar extends THREE.Group {
   }
 
   dispose(): void {
+    this.setVideo(null);
     this.traverse((o) => {
       const m = o as THREE.Mesh;
       if (m.geometry) m.geometry.dispose();

@@ -135,8 +135,26 @@ export class AvatarManager {
     return false;
   }
 
+  /** Where a participant's head is drawn (null while their avatar has no pose). */
+  headOf(pid: number): [number, number, number] | null {
+    const r = this.remotes.get(pid);
+    if (!r || !r.avatar.visible) return null;
+    const p = r.avatar.headPosition;
+    return [p.x, p.y, p.z];
+  }
+
+  /** Marks who is speaking (rings over their heads). */
+  setSpeaking(pids: ReadonlySet<number>): void {
+    for (const [pid, r] of this.remotes) r.avatar.setSpeaking(pids.has(pid));
+  }
+
+  /** Shows a participant's camera beside their avatar (null: none). */
+  setVideo(pid: number, video: HTMLVideoElement | null): void {
+    this.remotes.get(pid)?.avatar.setVideo(video);
+  }
+
   /** For the test hook: every remote avatar with a pose. */
-  list(): { pid: number; user_id: number; name: string; role: string; position: [number, number, number]; visible: boolean }[] {
+  list(): { pid: number; user_id: number; name: string; role: string; position: [number, number, number]; visible: boolean; speaking: boolean; video: boolean }[] {
     return [...this.remotes.values()].map((r) => {
       const p = r.avatar.headPosition;
       return {
@@ -146,6 +164,8 @@ export class AvatarManager {
         role: r.participant.role,
         position: [p.x, p.y, p.z],
         visible: r.avatar.visible,
+        speaking: r.avatar.speaking,
+        video: r.avatar.hasVideo,
       };
     });
   }

@@ -8,6 +8,8 @@ import { DesktopControls } from "../scene/DesktopControls";
 import { ObjectEditor } from "../scene/ObjectEditor";
 import { HALF_HEIGHT, ObjectManager } from "../scene/ObjectManager";
 import { SceneView } from "../scene/SceneView";
+import { ScreenBoard } from "../scene/ScreenBoard";
+import type { MediaWorld } from "../media/MediaController";
 import { Emitter } from "../util/Emitter";
 import { VRButton } from "../xr/VRButton";
 import { XRRig } from "../xr/XRRig";
@@ -43,6 +45,8 @@ export class SpaceWorld {
   readonly editor: ObjectEditor;
   readonly xr: XRRig;
   readonly vr: VRButton;
+  /** The board that shows a shared screen. */
+  readonly board: ScreenBoard;
   private poseTimer: ReturnType<typeof setInterval> | null = null;
   private poseCount = 0;
   private readonly pose = new Float32Array(Bin.POSE_FLOATS);
@@ -59,6 +63,7 @@ export class SpaceWorld {
     this.controls = new DesktopControls(view.camera, view.renderer.domElement);
     this.avatars = new AvatarManager(view.scene, view.pickables);
     this.objects = new ObjectManager(view.scene, view.pickables);
+    this.board = new ScreenBoard(view.scene);
     this.editor = new ObjectEditor(view, this.objects, this.controls, {
       canEdit: () => session.canEdit(),
       update: (id, changes) => session.send(Cmd.OBJECT_UPDATE, { id, ...changes }),
@@ -292,6 +297,24 @@ export class SpaceWorld {
   }
 
   /** The camera position (the own head on desktop). */
+  /** What the media layer needs: the listener's pose, avatars' heads, a frame hook. */
+  mediaWorld(): MediaWorld {
+    const pos = new THREE.Vector3();
+    const quat = new THREE.Quaternion();
+    const fwd = new THREE.Vector3();
+    const up = new THREE.Vector3();
+    return {
+      listener: () => {
+        this.view.viewerPose(pos, quat);
+        fwd.set(0, 0, -1).applyQuaternion(quat);
+        up.set(0, 1, 0).applyQuaternion(quat);
+        return { position: [pos.x, pos.y, pos.z], forward: [fwd.x, fwd.y, fwd.z], up: [up.x, up.y, up.z] };
+      },
+      headOf: (pid) => this.avatars.headOf(pid),
+      onFrame: (cb) => this.view.onFrame(() => cb()),
+    };
+  }
+
   cameraPosition(): [number, number, number] {
     const p = this.view.camera.position;
     return [p.x, p.y, p.z];
@@ -303,6 +326,7 @@ export class SpaceWorld {
     this.unsubscribe.forEach((u) => u());
     this.events.clear();
     this.vr.dispose();
+    this.board.dispose();
     this.xr.dispose();
     this.editor.dispose();
     this.controls.dispose();

@@ -1,6 +1,7 @@
 import { Emitter } from "../util/Emitter";
+import { applyVoiceEvent, voiceFrom } from "../media/floor";
 import { Ev } from "../net/Protocol";
-import type { ChatMessage, CoreEventData, EditPolicy, Member, Role, SharedObject, SpaceSnapshotState, WireEvent } from "../net/Protocol";
+import type { ChatMessage, CoreEventData, EditPolicy, Member, Role, SharedObject, SpaceSnapshotState, VoiceState, WireEvent } from "../net/Protocol";
 
 /** A chat line: the message and the sequence number of its event (null when it came in a snapshot). */
 export interface ChatEntry extends ChatMessage {
@@ -19,6 +20,8 @@ export interface SpaceStateEvents {
   memberMuted: { user_id: number; muted: boolean };
   memberRemoved: { user_id: number };
   memberRole: { user_id: number; role: Role };
+  /** The floor (who may speak, zones) changed: `name` is the event's name. */
+  voice: { name: string; data: Record<string, unknown> };
   /** Any event applied (after the specific one), including kind-specific events. */
   applied: WireEvent;
 }
@@ -52,6 +55,8 @@ export class SpaceState {
   seq = 0;
   locked = false;
   editPolicy: EditPolicy = "instructor";
+  /** Floor control: who is muted, has the floor, raised a hand; the zones (docs/media.md). */
+  voice: VoiceState = voiceFrom(undefined);
 
   /** Replaces everything with a snapshot's state at sequence number `seq`. */
   loadSnapshot(state: SpaceSnapshotState, seq: number): void {
@@ -66,6 +71,7 @@ export class SpaceState {
     this.locked = state.locked;
     this.editPolicy = state.policy.edit;
     this.kind = state.kind;
+    this.voice = voiceFrom(state.voice);
     this.seq = seq;
     this.events.emit("reset", undefined);
   }
@@ -137,6 +143,9 @@ export class SpaceState {
       default:
         break;
     }
+    if ((ev.name.startsWith("voice.") || ev.name === Ev.MEMBER_REMOVED) && applyVoiceEvent(this.voice, ev.name, ev.data)) {
+      this.events.emit("voice", { name: ev.name, data: ev.data });
+    }
     this.events.emit("applied", ev);
     return true;
   }
@@ -151,6 +160,7 @@ export class SpaceState {
       chat: this.chat.map((c) => ({ ...c })),
       members: Object.fromEntries([...this.members].map(([k, v]) => [String(k), { ...v }])),
       removed: [...this.removed],
+      voice: voiceFrom(this.voice),
       kind: this.kind,
     };
   }

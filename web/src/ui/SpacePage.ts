@@ -1,8 +1,9 @@
 import type { App } from "../App";
-import { Close, Cmd, ErrorCode } from "../net/Protocol";
+import { Close, Cmd, ErrorCode, Ev } from "../net/Protocol";
 import type { EditPolicy, Participant, Role, Welcome } from "../net/Protocol";
 import { isTyping } from "../scene/DesktopControls";
 import type { AvatarManager } from "../scene/AvatarManager";
+import { MediaController } from "../media/MediaController";
 import { KindHost } from "../space/KindHost";
 import { SpaceSession } from "../space/SpaceSession";
 import { SpaceWorld } from "../space/SpaceWorld";
@@ -10,10 +11,12 @@ import { TestHook } from "../util/TestHook";
 import { ChatPanel } from "./ChatPanel";
 import { ConnectionBanner } from "./ConnectionBanner";
 import { HelpOverlay } from "./HelpOverlay";
+import { MediaBar } from "./MediaBar";
 import { ObjectToolbar } from "./ObjectToolbar";
 import type { Page } from "./Page";
 import { ParticipantPanel } from "./ParticipantPanel";
 import { SpaceLayout } from "./SpaceLayout";
+import { VideoStrip } from "./VideoStrip";
 import { ROLE_LABEL } from "./dom";
 
 /**
@@ -32,9 +35,16 @@ export class SpacePage implements Page {
   private readonly help = new HelpOverlay();
   private world: SpaceWorld | null = null;
   private kinds: KindHost | null = null;
+  /** Voice, camera and screen share (null until the 3D world exists). */
+  media: MediaController | null = null;
+  private mediaBar: MediaBar | null = null;
+  private videoStrip: VideoStrip | null = null;
   private testHook: TestHook | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly onKey = (e: KeyboardEvent): void => this.key(e);
+  private readonly onKeyUp = (e: KeyboardEvent): void => {
+    if (e.key === "v" || e.key === "V") this.media?.setTalking(false);
+  };
 
   constructor(
     private readonly app: App,
@@ -52,6 +62,11 @@ export class SpacePage implements Page {
       setRole: (user_id, role) => void send(Cmd.MEMBER_SET_ROLE, { user_id, role }).catch(() => this.renderPeople()),
       lock: (locked) => void send(Cmd.SPACE_LOCK, { locked }).catch(() => undefined),
       setPolicy: (edit) => void send(Cmd.SPACE_SET_POLICY, { edit }).catch(() => this.renderPeople()),
+      voiceMute: (user_id, muted) => void send(Cmd.VOICE_MUTE, { user_id, muted }).catch(() => undefined),
+      voiceMuteAll: (muted) => void send(Cmd.VOICE_MUTE_ALL, { muted }).catch(() => undefined),
+      voiceLock: (locked) => void send(Cmd.VOICE_LOCK, { locked }).catch(() => this.renderPeople()),
+      giveFloor: (user_id, allowed) => void send(Cmd.VOICE_GIVE_FLOOR, { user_id, allowed }).catch(() => undefined),
+      broadcast: (on) => void send(Cmd.VOICE_BROADCAST, { on }).catch(() => this.renderPeople()),
     });
     this.toolbar = new ObjectToolbar({
       place: (shape, label, color) => this.world?.place(shape, label, color),
@@ -82,8 +97,10 @@ export class SpacePage implements Page {
     this.world = world;
     this.layout.vrSlot.appendChild(world.vr.el);
     this.kinds = new KindHost(this.session, world, { panel: this.layout.kindPanel, buttons: this.layout.kindButtons }, this.app.toaster);
+    this.mountMedia(world);
     this.wire();
     window.addEventListener("keydown", this.onKey);
+    window.addEventListener("keyup", this.onKeyUp);
     this.testHook = new TestHook(this);
     this.session.start();
   }
@@ -131,6 +148,58 @@ export class SpacePage implements Page {
     if (this.world) this.unsubscribe.push(this.world.events.on("selection", (o) => this.toolbar.showSelection(o)));
   }
 
+  private mountMedia(world: SpaceWorld): void {
+    const session = this.session;
+    const media = new MediaController(session, world.mediaWorld());
+    this.media = media;
+    const strip = new VideoStrip((pid) => session.participants.get(pid)?.display_name ?? "Someone");
+    this.videoStrip = strip;
+    this.mediaBar = new MediaBar(media, {
+      raiseHand: (raised) => void this.send(Cmd.VOICE_RAISE_HAND, { raised }).catch(() => undefined),
+      handRaised: () => session.myUserId !== null && session.state.voice.hands.includes(session.myUserId),
+      canRaiseHand: () => session.role === "participant",
+    });
+    this.layout.viewport.append(this.mediaBar.el, strip.el);
+    const showVideos = (): void => {
+      const videos = media.remoteVideos();
+      strip.update(videos, media.local.camera, media.local.screen);
+      for (const p of session.participants.values()) {
+        const cam = videos.find((v) => v.pid === p.pid && v.source === "camera");
+        world.avatars.setVideo(p.pid, cam ? strip.videoFor(cam.key) : null);
+      }
+      const screen = videos.find((v) => v.source === "screen" && v.track.kind === "video");
+      if (screen) world.board.show(strip.videoFor(screen.key), `${session.participants.get(screen.pid)?.display_name ?? "Someone"}'s screen`);
+      else if (media.local.screen) world.board.show(strip.videoFor("own:screen"), "Your screen");
+      else world.board.show(null, "");
+    };
+    this.unsubscribe.push(
+      media.events.on("videos", showVideos),
+      media.local.events.on("track", showVideos),
+      media.events.on("speaking", (pids) => {
+        this.people.setSpeaking(pids);
+        world.avatars.setSpeaking(pids);
+      }),
+      media.events.on("notice", ({ text, kind }) => this.app.toaster.show(text, kind)),
+      media.events.on("changed", () => this.renderPeople()),
+      session.state.events.on("voice", ({ name, data }) => {
+        this.mediaBar?.render();
+        this.renderPeople();
+        this.announceFloor(name, data);
+      }),
+      session.events.on("people", showVideos),
+      world.view.onFrame(() => world.board.fit()),
+    );
+  }
+
+  /** Tells the user about floor decisions that concern them. */
+  private announceFloor(name: string, data: Record<string, unknown>): void {
+    const me = this.session.myUserId;
+    if (this.session.role === "instructor") return;
+    if (name === Ev.VOICE_MUTED_ALL) this.app.toaster.show(data.muted ? "An instructor muted everyone" : "Everyone may speak again", "info");
+    else if (name === Ev.VOICE_FLOOR_GIVEN && data.user_id === me) this.app.toaster.show(data.allowed ? "You have the floor: you may speak" : "The instructor took the floor back", "info");
+    else if (name === Ev.VOICE_MUTED && data.user_id === me && !data.muted) this.app.toaster.show("An instructor let you speak again", "info");
+  }
+
   private onWelcome(w: Welcome): void {
     const title = w.space.title || w.space.name;
     this.layout.setTitle(title);
@@ -171,7 +240,7 @@ export class SpacePage implements Page {
 
   private renderPeople(): void {
     const s = this.session;
-    this.people.update([...s.participants.values()], s.myPid, s.role === "instructor", s.state.locked, s.state.editPolicy);
+    this.people.update([...s.participants.values()], s.myPid, s.role === "instructor", s.state.locked, s.state.editPolicy, s.state.voice, this.media?.poor ?? new Set());
   }
 
   /** Sends a command exactly as the UI does (the test hook uses it). */
@@ -215,6 +284,14 @@ export class SpacePage implements Page {
       case "F":
         world?.focusSelected();
         break;
+      case "m":
+      case "M":
+        if (this.media?.joined) this.media.setMuted(this.media.micWanted);
+        break;
+      case "v":
+      case "V":
+        if (!e.repeat) this.media?.setTalking(true);
+        break;
       default:
         break;
     }
@@ -242,6 +319,13 @@ export class SpacePage implements Page {
     return this.world?.screenOf(id) ?? null;
   }
 
+  /** Used by TestHook only: what the screen board shows. */
+  boardInfo(): { visible: boolean; width: number; height: number; time: number } {
+    const board = this.world?.board;
+    const v = board?.video ?? null;
+    return { visible: Boolean(board?.group.visible), width: v?.videoWidth ?? 0, height: v?.videoHeight ?? 0, time: v?.currentTime ?? 0 };
+  }
+
   /** Used by TestHook only: the camera position (the own head on desktop). */
   cameraPosition(): [number, number, number] {
     return this.world?.cameraPosition() ?? [0, 0, 0];
@@ -249,7 +333,11 @@ export class SpacePage implements Page {
 
   dispose(): void {
     window.removeEventListener("keydown", this.onKey);
+    window.removeEventListener("keyup", this.onKeyUp);
     this.unsubscribe.forEach((u) => u());
+    this.mediaBar?.dispose();
+    this.videoStrip?.dispose();
+    this.media?.dispose();
     this.session.dispose();
     this.testHook?.dispose();
     this.banner.dispose();

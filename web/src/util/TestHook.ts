@@ -39,6 +39,12 @@ export class TestHook {
         const batch = new PoseCodec().decodeBatch(new Uint8Array(bytes).buffer);
         return batch && { tick: batch.tick, entries: batch.entries.map((e) => ({ pid: e.pid, flags: e.flags, values: [...e.values] })) };
       },
+      /** Voice and video: mode, microphone, links, voices with their levels, videos (docs/media.md). */
+      media: () => page.media?.describe() ?? null,
+      /** The analyser of the voice(s) of `pid`: the strongest frequency (Hz) and its level (dB). */
+      voiceSpectrum: (pid: number) => page.media?.audio.spectrum(pid) ?? null,
+      /** What the screen board shows: its video's size and whether frames arrive. */
+      board: () => page.boardInfo(),
       /** Where an object is on screen (client pixels), to click it like a user. */
       screenOf: (id: string) => page.screenOf(id),
     };
