@@ -18,8 +18,8 @@ from typing import Any
 import ifaddr
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import AudioStreamTrack, MediaStreamError
-from av import AudioFrame
+from aiortc.mediastreams import AudioStreamTrack, MediaStreamError, VideoStreamTrack
+from av import AudioFrame, VideoFrame
 
 from medverse.client import SpaceClient
 
@@ -65,6 +65,17 @@ class ToneTrack(AudioStreamTrack):
         return frame
 
 
+class TinyVideoTrack(VideoStreamTrack):
+    """A 64x48 grey picture at 5 fps: video that costs next to nothing to encode."""
+
+    async def recv(self) -> VideoFrame:
+        pts, time_base = await self.next_timestamp()
+        frame = VideoFrame.from_ndarray(np.full((48, 64, 3), 128, dtype=np.uint8), format="rgb24")
+        frame.pts, frame.time_base = pts, time_base
+        await asyncio.sleep(0.2)
+        return frame
+
+
 @dataclass
 class Heard:
     """What one participant received from one publisher's audio."""
@@ -89,6 +100,8 @@ class RtcParticipant:
 
     def __post_init__(self) -> None:
         self._seen = 0
+        self._sources: dict[str, str] = {}
+        self._pending_sources: list[tuple[Any, str]] = []
         self._tasks: list[asyncio.Task[Any]] = []
         self._pub_answer: asyncio.Future[dict[str, Any]] | None = None
         self._pump = asyncio.create_task(self._read_signals())
@@ -97,16 +110,33 @@ class RtcParticipant:
     def pid(self) -> int:
         return int(self.client.you["pid"])
 
-    async def publish(self, tone: ToneTrack | None = None, timeout: float = 10.0) -> None:
-        """Offer a tone on the publish connection and apply the server's answer."""
+    async def publish(self, tone: ToneTrack | None = None, video: tuple[str, ...] = (), timeout: float = 10.0) -> None:
+        """Offer a tone (and a small video per source in ``video``, e.g. "screen") on a new
+        publish connection and apply the server's answer."""
         self.pub = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self.tone = tone or ToneTrack()
-        transceiver = self.pub.addTransceiver(self.tone, direction="sendonly")
+        self._sources = {}
+        self._pending_sources = [(self.pub.addTransceiver(self.tone, direction="sendonly"), "mic")]
+        for source in video:
+            await self.add_video(source, negotiate=False)
+        await self.negotiate(timeout)
+
+    async def add_video(self, source: str, negotiate: bool = True) -> None:
+        """Send one more (tiny) video, described as ``source``; renegotiates unless told not to."""
+        assert self.pub is not None
+        self._pending_sources.append((self.pub.addTransceiver(TinyVideoTrack(), direction="sendonly"), source))
+        if negotiate:
+            await self.negotiate()
+
+    async def negotiate(self, timeout: float = 10.0) -> None:
+        assert self.pub is not None
         await self.pub.setLocalDescription(await self.pub.createOffer())
-        mid = transceiver.mid or "0"
+        for transceiver, source in self._pending_sources:
+            self._sources[str(transceiver.mid)] = source
         self._pub_answer = asyncio.get_running_loop().create_future()
         sdp = self.pub.localDescription.sdp
-        await self.client.signal(0, "offer", {"pc": "pub", "sdp": sdp, "media": {"audio": True}, "sources": {mid: "mic"}})
+        data = {"pc": "pub", "sdp": sdp, "media": {"audio": True, "video": len(self._sources) > 1}, "sources": self._sources}
+        await self.client.signal(0, "offer", data)
         answer = await asyncio.wait_for(self._pub_answer, timeout)
         await self.pub.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
 

@@ -100,6 +100,29 @@ async def test_audio_goes_through_janus_and_mute_all_stops_forwarding(sfu_server
         await ines.close()
 
 
+async def test_sources_travel_through_janus_as_the_tracks_of_the_offers(sfu_server: LiveServer) -> None:
+    space = new_space(sfu_server)
+    sam = await rtc(sfu_server, space, "sam")
+    kim = await rtc(sfu_server, space, "kim")
+    try:
+        await sam.publish(video=("screen",))
+        await eventually(lambda: len(kim.tracks) == 2, what="sam's two streams offered to kim")
+        assert sorted(t["source"] for t in kim.tracks.values()) == ["mic", "screen"]
+        assert {t["pid"] for t in kim.tracks.values()} == {sam.pid}
+        # sam adds a camera: the new stream reaches kim in a new offer, described as such
+        offers = kim.sub_offers
+        await sam.add_video("camera")
+        await eventually(lambda: len(kim.tracks) == 3, what="sam's camera offered to kim")
+        assert sorted(t["source"] for t in kim.tracks.values()) == ["camera", "mic", "screen"]
+        assert kim.sub_offers > offers and kim.answers == kim.sub_offers
+        # sam stops publishing: kim is offered nothing of sam's any more
+        await sam.client.signal(0, "bye", {"pc": "pub"})
+        await eventually(lambda: not kim.tracks, what="sam's streams withdrawn from kim")
+    finally:
+        for p in (sam, kim):
+            await p.close()
+
+
 async def test_a_listener_who_joins_late_gets_offered_what_is_published(sfu_server: LiveServer) -> None:
     space = new_space(sfu_server)
     sam = await rtc(sfu_server, space, "sam")
