@@ -107,7 +107,8 @@ class _Peer:
     """What Janus holds for one local connection."""
 
     conn: Connection
-    queue: asyncio.Queue[Op | None] = field(default_factory=lambda: asyncio.Queue(MAX_QUEUED_OPS))
+    # (work, whether a refusal is reported to the client: yes for what its signals asked)
+    queue: asyncio.Queue[tuple[Op, bool] | None] = field(default_factory=lambda: asyncio.Queue(MAX_QUEUED_OPS))
     worker: asyncio.Task[None] | None = None
     pub: Handle | None = None
     pub_joined: bool = False
@@ -410,16 +411,17 @@ class JanusPlane:
     # --- one connection's queue ---------------------------------------------------------------
     def _enqueue(self, room: _Room, peer: _Peer, op: Op, what: str) -> None:
         try:
-            peer.queue.put_nowait(op)
+            peer.queue.put_nowait((op, True))
         except asyncio.QueueFull:
             log.info("refused a %s signal from %s (pid %d): too many pending", what, peer.conn.user.username, peer.pid)
             raise SignalRefused(P.E_RATE_LIMITED, "too many signals waiting for the media server") from None
 
     async def _work(self, room: _Room, peer: _Peer) -> None:
         while True:
-            op = await peer.queue.get()
-            if op is None:
+            item = await peer.queue.get()
+            if item is None:
                 return
+            op, report = item
             try:
                 await self._ensure_room(room)
                 await op()
@@ -433,7 +435,8 @@ class JanusPlane:
                     room.space.row.name,
                     exc,
                 )
-                peer.conn.send_text(_error(P.E_BAD_MESSAGE, f"the media server refused this: {exc}"))
+                if report:
+                    peer.conn.send_text(_error(P.E_BAD_MESSAGE, f"the media server refused this: {exc}"))
             except Exception:
                 log.exception("error driving Janus for pid %d", peer.pid)
 
@@ -535,7 +538,7 @@ class JanusPlane:
             await self._reconcile(room, peer)
 
         try:
-            peer.queue.put_nowait(op)
+            peer.queue.put_nowait((op, False))
         except asyncio.QueueFull:
             peer.reconcile_queued = False
 
@@ -779,7 +782,7 @@ class JanusPlane:
     @staticmethod
     def _enqueue_quiet(peer: _Peer, op: Op) -> None:
         with contextlib.suppress(asyncio.QueueFull):
-            peer.queue.put_nowait(op)
+            peer.queue.put_nowait((op, False))
 
     def _spawn(self, aw: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(aw)
