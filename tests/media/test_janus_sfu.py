@@ -123,20 +123,32 @@ async def test_sources_travel_through_janus_as_the_tracks_of_the_offers(sfu_serv
             await p.close()
 
 
-async def test_a_listener_who_joins_late_gets_offered_what_is_published(sfu_server: LiveServer) -> None:
+async def test_a_late_listener_is_offered_what_is_published_and_a_candidate_flood_harms_nobody(sfu_server: LiveServer) -> None:
     space = new_space(sfu_server)
     sam = await rtc(sfu_server, space, "sam")
+    kim = None
     try:
         await sam.publish()
         kim = await rtc(sfu_server, space, "kim")  # joins after sam publishes, signals nothing
-        try:
-            await wait_loud(kim, sam.pid, 10)
-        finally:
-            await kim.close()
-        # kim left: sam's connection is unaffected and can renegotiate
-        await sam.client.signal(0, "bye", {"pc": "sub"})
+        await wait_loud(kim, sam.pid, 10)
+        # kim floods the media server with candidates: the gateway's rate limit takes the excess,
+        # the plane hands Janus at most 100 per connection, and the audio keeps flowing
+        for i in range(130):
+            cand = {
+                "pc": "sub",
+                "candidate": f"candidate:{i} 1 udp 2122260223 198.51.100.{i % 250} {40000 + i} typ host",
+                "sdpMid": "0",
+                "sdpMLineIndex": 0,
+            }
+            await kim.client.signal(0, "candidate", cand)
+        before = kim.heard_from(sam.pid).loud
+        await wait_loud(kim, sam.pid, before + 50)
+        assert {e["code"] for e in kim.client.errors} <= {P.E_RATE_LIMITED}
+        assert not sam.client.errors
         assert (await sam.client.command("chat.send", {"text": "still here"}))["type"] == P.ACK
     finally:
+        if kim is not None:
+            await kim.close()
         await sam.close()
 
 
