@@ -7,6 +7,7 @@ its analyser for that person's voice sitting at 440 Hz, well above the noise flo
 
 from __future__ import annotations
 
+import contextlib
 import math
 import struct
 import wave
@@ -41,12 +42,14 @@ def write_tone(path: Path, hz: float = TONE_HZ, seconds: float = 2.0, rate: int 
     return path
 
 
-@pytest.fixture(scope="module")
-def media_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+@contextlib.contextmanager
+def launch_media_browser(workdir: Path) -> Iterator[Any]:
+    """Chromium with fake media devices: a camera pattern, the tone as microphone, the screen
+    picker and permission prompts answered, sound allowed to start without a click."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    tone = write_tone(tmp_path_factory.mktemp("media") / "tone.wav")
+    tone = write_tone(workdir / "tone.wav")
     args = [
         *LAUNCH_ARGS,
         "--use-fake-ui-for-media-stream",
@@ -62,6 +65,12 @@ def media_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
         yield b
         b.close()
+
+
+@pytest.fixture(scope="module")
+def media_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with launch_media_browser(tmp_path_factory.mktemp("media")) as b:
+        yield b
 
 
 @pytest.fixture

@@ -215,6 +215,14 @@ export class MediaController {
     return "connected";
   }
 
+  /** Whether what this client receives arrives badly (loss, jitter) from the media server or from most peers. */
+  get poorConnection(): boolean {
+    const me = this.session.myPid;
+    if (this.mode === "sfu") return me !== null && this.poor.has(me);
+    const peers = [...this.links.keys()].filter((k) => k.startsWith("p2p:")).length;
+    return peers > 0 && this.poor.size * 2 > peers;
+  }
+
   isSpeaking(pid: number): boolean {
     return this.speaking.has(pid);
   }

@@ -99,6 +99,12 @@ export class SpatialAudio {
     this.voices.delete(key);
   }
 
+  /** The microphone track of `pid` being played (for diagnostics and the latency benchmark). */
+  trackOf(pid: number): MediaStreamTrack | null {
+    for (const v of this.voices.values()) if (v.pid === pid && v.spatial) return (v.element.srcObject as MediaStream).getAudioTracks()[0] ?? null;
+    return null;
+  }
+
   has(key: string): boolean {
     return this.voices.has(key);
   }

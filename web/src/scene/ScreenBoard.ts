@@ -1,10 +1,12 @@
 import * as THREE from "three";
 import { LabelSprite } from "./LabelSprite";
 
-/** Where the board stands: behind the room's centre, facing the people who enter (+Z). */
-export const BOARD_POSITION = new THREE.Vector3(0, 2.1, -6);
-const MAX_WIDTH = 4.2;
-const MAX_HEIGHT = 2.4;
+/** Where the board hangs: above the room's centre, turned towards each viewer (people stand all
+ * around the centre, so a board on one wall would be behind half of them). */
+export const BOARD_POSITION = new THREE.Vector3(0, 3.5, 0);
+const MAX_WIDTH = 3.6;
+const MAX_HEIGHT = 2.0;
+const _target = new THREE.Vector3();
 
 /**
  * A board in the space that shows a shared screen to everyone, at its own aspect ratio; hidden
@@ -46,6 +48,14 @@ export class ScreenBoard {
     this.screen.material.map = this.texture;
     this.screen.material.needsUpdate = true;
     this.label.setLines([caption]);
+    this.fit();
+  }
+
+  /** Once a frame: turns the board (about the vertical) towards the viewer at `eye`. */
+  face(eye: THREE.Vector3): void {
+    if (!this.group.visible) return;
+    _target.set(eye.x, this.group.position.y, eye.z);
+    if (_target.distanceToSquared(this.group.position) > 1e-4) this.group.lookAt(_target);
     this.fit();
   }
 

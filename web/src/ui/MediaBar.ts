@@ -60,6 +60,8 @@ export class MediaBar {
     const m = this.media;
     this.joinBtn.hidden = m.joined;
     for (const b of [this.micBtn, this.camBtn, this.screenBtn, this.settingsBtn]) b.hidden = !m.joined;
+    // phones and tablets cannot share a screen from the browser
+    if (!navigator.mediaDevices?.getDisplayMedia) this.screenBtn.hidden = true;
     this.handBtn.hidden = !m.joined || !this.actions.canRaiseHand();
     const refusal = m.speakRefusal();
     const unmuteRefusal = m.unmuteRefusal();
@@ -96,7 +98,7 @@ export class MediaBar {
     else if (m.joined && refusal) bits.push(refusal.startsWith("observers") ? "observers listen only" : "muted by an instructor");
     if (m.joined && !m.audio.running) bits.push("sound is paused: click Join audio again");
     if (m.overLimit) bits.push("many people here: your voice reaches the nearest only");
-    if (m.poor.has(-1) || (m.joined && m.poor.size > 0 && [...m.poor].some((p) => p === -1))) bits.push("poor connection");
+    if (m.poorConnection) bits.push("poor connection");
     this.status.textContent = bits.join(" · ");
     this.status.dataset.status = status;
     if (m.joined && !m.audio.running) this.joinBtn.hidden = false;

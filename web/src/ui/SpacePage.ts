@@ -1,3 +1,4 @@
+import * as THREE from "three";
 import type { App } from "../App";
 import { Close, Cmd, ErrorCode, Ev } from "../net/Protocol";
 import type { EditPolicy, Participant, Role, Welcome } from "../net/Protocol";
@@ -18,6 +19,8 @@ import { ParticipantPanel } from "./ParticipantPanel";
 import { SpaceLayout } from "./SpaceLayout";
 import { VideoStrip } from "./VideoStrip";
 import { ROLE_LABEL } from "./dom";
+
+const _eye = new THREE.Vector3();
 
 /**
  * One space: a SpaceSession (connection and state), its SpaceWorld (the 3D view), the page
@@ -187,7 +190,7 @@ export class SpacePage implements Page {
         this.announceFloor(name, data);
       }),
       session.events.on("people", showVideos),
-      world.view.onFrame(() => world.board.fit()),
+      world.view.onFrame(() => world.board.face(world.view.camera.getWorldPosition(_eye))),
     );
   }
 

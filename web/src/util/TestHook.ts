@@ -43,6 +43,9 @@ export class TestHook {
       media: () => page.media?.describe() ?? null,
       /** The analyser of the voice(s) of `pid`: the strongest frequency (Hz) and its level (dB). */
       voiceSpectrum: (pid: number) => page.media?.audio.spectrum(pid) ?? null,
+      /** The own microphone track and a participant's received one (benchmarks/media_latency.py taps them). */
+      micTrack: () => page.media?.local.mic ?? null,
+      voiceTrack: (pid: number) => page.media?.audio.trackOf(pid) ?? null,
       /** What the screen board shows: its video's size and whether frames arrive. */
       board: () => page.boardInfo(),
       /** Where an object is on screen (client pixels), to click it like a user. */

@@ -1,0 +1,49 @@
+"""The web client through the media server: two Chromium pages with fake devices talk through a
+real Janus driven by a medverse server in `sfu` mode; the instructor's mute-all silences a
+student there too (the server also has Janus stop forwarding; tests/media/test_janus_sfu.py
+proves that against a client that keeps sending)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from tests.browser.conftest import _people
+from tests.browser.test_voice import enter, hears, join_audio, launch_media_browser, silent
+from tests.conftest import LiveServer, new_space
+
+if TYPE_CHECKING:
+    from tests.browser.conftest import PeopleFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def media_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with launch_media_browser(tmp_path_factory.mktemp("media")) as b:
+        yield b
+
+
+@pytest.fixture
+def sfu_people(media_browser: Any, sfu_server: LiveServer) -> Iterator[PeopleFactory]:
+    yield from _people(media_browser, lambda: sfu_server.url, sfu_server.credentials)
+
+
+def test_two_browsers_talk_through_janus_and_mute_all_silences_a_student(
+    sfu_people: PeopleFactory, sfu_server: LiveServer
+) -> None:
+    room = new_space(sfu_server, members={"ines": "instructor", "sam": "participant"}, prefix="sfu")
+    ines = enter(sfu_people, "ines", room)
+    sam = enter(sfu_people, "sam", room)
+    join_audio(ines)
+    join_audio(sam)
+    hears(ines, sam)
+    hears(sam, ines)
+    media = sam.hook("media()")
+    assert media["mode"] == "sfu"
+    assert set(media["links"]) == {"pub", "sub"}  # one connection each way to the media server
+    ines.page.click("#mute-all")
+    sam.wait("!__medverse.media().live && !__medverse.media().links.pub.sendsAudio")
+    silent(ines, sam)
+    hears(sam, ines)  # the instructor still reaches everyone
