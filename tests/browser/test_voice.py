@@ -186,3 +186,42 @@ def test_screen_share_appears_on_the_board_for_the_other_user(media_people: Peop
     sam.page.locator(".video-tile[data-kind='screen']").wait_for()
     ines.page.click("#screen-toggle")
     sam.wait("!__medverse.board().visible", 20_000)
+
+
+def test_a_participant_who_never_answers_harms_nobody(media_people: PeopleFactory, room: str, live_server: Any) -> None:
+    """Kim's client joins but never answers an offer: the others still talk, and the browsers
+    give up on Kim after the connect timeout (and try again later) instead of hanging."""
+    import asyncio
+    import threading
+
+    from tests.conftest import join
+
+    joined = threading.Event()
+    done = threading.Event()
+    kim_pid: list[int] = []
+
+    async def silent_kim() -> None:
+        kim = await join(live_server, room, "kim")
+        kim_pid.append(int(kim.you["pid"]))
+        joined.set()
+        while not done.is_set():
+            await asyncio.sleep(0.2)
+        await kim.close()
+
+    thread = threading.Thread(target=lambda: asyncio.run(silent_kim()), daemon=True)
+    thread.start()
+    try:
+        assert joined.wait(20)
+        ines = enter(media_people, "ines", room)
+        sam = enter(media_people, "sam", room)
+        join_audio(ines)
+        join_audio(sam)
+        hears(ines, sam)
+        key = f"p2p:{kim_pid[0]}"
+        assert ines.hook("media()")["links"][key]["state"] != "connected"
+        ines.wait("!(arg in __medverse.media().links)", 40_000, arg=key)
+        hears(ines, sam)
+        assert ines.hook("media()")["status"] == "connected"
+    finally:
+        done.set()
+        thread.join(10)

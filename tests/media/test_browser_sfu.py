@@ -47,3 +47,35 @@ def test_two_browsers_talk_through_janus_and_mute_all_silences_a_student(
     sam.wait("!__medverse.media().live && !__medverse.media().links.pub.sendsAudio")
     silent(ines, sam)
     hears(sam, ines)  # the instructor still reaches everyone
+
+
+@pytest.fixture
+def own_sfu_people(media_browser: Any, own_janus_and_server: Any) -> Iterator[PeopleFactory]:
+    _janus, server = own_janus_and_server
+    yield from _people(media_browser, lambda: server.url, server.credentials)
+
+
+def test_when_janus_dies_calls_fall_back_to_peer_to_peer_and_return_when_it_is_back(
+    own_sfu_people: PeopleFactory, own_janus_and_server: Any
+) -> None:
+    janus, server = own_janus_and_server
+    room = new_space(server, members={"ines": "instructor", "sam": "participant"}, prefix="fail")
+    ines = enter(own_sfu_people, "ines", room)
+    sam = enter(own_sfu_people, "sam", room)
+    join_audio(ines)
+    join_audio(sam)
+    hears(ines, sam)
+    janus.kill()
+    # the users see it, the call goes on peer-to-peer, the space keeps working
+    for person in (ines, sam):
+        person.wait("__medverse.media().mode === 'p2p'", 20_000)
+        person.page.locator(".toast", has_text="peer-to-peer").first.wait_for()
+    hears(ines, sam)
+    assert set(sam.hook("media()")["links"]) == {f"p2p:{ines.hook('me()')['pid']}"}
+    assert ines.command("chat.send", {"text": "still here"})["ok"]
+    janus.start()
+    for person in (ines, sam):
+        person.wait("__medverse.media().mode === 'sfu'", 30_000)
+    hears(ines, sam)
+    hears(sam, ines)
+    assert set(sam.hook("media()")["links"]) == {"pub", "sub"}

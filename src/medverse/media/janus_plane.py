@@ -70,8 +70,8 @@ ROOM_BITRATE = 1_500_000
 Op = Callable[[], Awaitable[None]]
 
 
-def _error(code: str, message: str) -> str:
-    return json.dumps({"type": P.ERROR, "id": None, "code": code, "message": message}, separators=(",", ":"))
+def _error(code: str, message: str, sig_id: str | None = None) -> str:
+    return json.dumps({"type": P.ERROR, "id": sig_id, "code": code, "message": message}, separators=(",", ":"))
 
 
 def _signal(kind: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +108,7 @@ class _Peer:
 
     conn: Connection
     # (work, whether a refusal is reported to the client: yes for what its signals asked)
-    queue: asyncio.Queue[tuple[Op, bool] | None] = field(default_factory=lambda: asyncio.Queue(MAX_QUEUED_OPS))
+    queue: asyncio.Queue[tuple[Op, bool, str | None] | None] = field(default_factory=lambda: asyncio.Queue(MAX_QUEUED_OPS))
     worker: asyncio.Task[None] | None = None
     pub: Handle | None = None
     pub_joined: bool = False
@@ -192,7 +192,7 @@ class JanusPlane:
             await self._janus.close()
             self._janus = None
 
-    async def signal(self, space: Space, conn: Connection, kind: str, data: dict[str, Any]) -> None:
+    async def signal(self, space: Space, conn: Connection, kind: str, data: dict[str, Any], sig_id: str | None = None) -> None:
         if not self.available:
             raise SignalRefused(P.E_UNAVAILABLE, "the media server is unreachable now; send media peer-to-peer")
         pc = data.get("pc")
@@ -240,7 +240,7 @@ class JanusPlane:
             async def op() -> None:
                 await self._bye(room, peer, pc)
 
-        self._enqueue(room, peer, op, f"{kind} ({pc})")
+        self._enqueue(room, peer, op, f"{kind} ({pc})", sig_id)
 
     async def left(self, space: Space, conn: Connection) -> None:
         room = self._rooms.get(space.row.id)
@@ -268,7 +268,7 @@ class JanusPlane:
 
     async def joined(self, space: Space, conn: Connection) -> None:
         """``conn`` joined ``space``: offer it what is published there now (the sweep does it
-        within :data:`SWEEP_S` otherwise; not part of the MediaPlane protocol yet)."""
+        within :data:`SWEEP_S` otherwise, e.g. for a join that raced the room's creation)."""
         room = self._rooms.get(space.row.id)
         if room is not None and self.available:
             self._schedule_reconcile(room, self._peer(space, conn)[1])
@@ -409,9 +409,11 @@ class JanusPlane:
             room.feeds[feed_id] = _Feed(feed_id, user_id, streams)
 
     # --- one connection's queue ---------------------------------------------------------------
-    def _enqueue(self, room: _Room, peer: _Peer, op: Op, what: str) -> None:
+    def _enqueue(self, room: _Room, peer: _Peer, op: Op, what: str, sig_id: str | None) -> None:
+        """Queues a client's signal; a refusal by Janus later comes back as an error frame
+        naming ``sig_id`` (so the client knows which offer to roll back)."""
         try:
-            peer.queue.put_nowait((op, True))
+            peer.queue.put_nowait((op, True, sig_id))
         except asyncio.QueueFull:
             log.info("refused a %s signal from %s (pid %d): too many pending", what, peer.conn.user.username, peer.pid)
             raise SignalRefused(P.E_RATE_LIMITED, "too many signals waiting for the media server") from None
@@ -421,7 +423,7 @@ class JanusPlane:
             item = await peer.queue.get()
             if item is None:
                 return
-            op, report = item
+            op, report, sig_id = item
             try:
                 await self._ensure_room(room)
                 await op()
@@ -436,7 +438,7 @@ class JanusPlane:
                     exc,
                 )
                 if report:
-                    peer.conn.send_text(_error(P.E_BAD_MESSAGE, f"the media server refused this: {exc}"))
+                    peer.conn.send_text(_error(P.E_BAD_MESSAGE, f"the media server refused this: {exc}", sig_id))
             except Exception:
                 log.exception("error driving Janus for pid %d", peer.pid)
 
@@ -538,7 +540,7 @@ class JanusPlane:
             await self._reconcile(room, peer)
 
         try:
-            peer.queue.put_nowait((op, False))
+            peer.queue.put_nowait((op, False, None))
         except asyncio.QueueFull:
             peer.reconcile_queued = False
 
@@ -782,7 +784,7 @@ class JanusPlane:
     @staticmethod
     def _enqueue_quiet(peer: _Peer, op: Op) -> None:
         with contextlib.suppress(asyncio.QueueFull):
-            peer.queue.put_nowait((op, False))
+            peer.queue.put_nowait((op, False, None))
 
     def _spawn(self, aw: Awaitable[Any]) -> None:
         task = asyncio.ensure_future(aw)

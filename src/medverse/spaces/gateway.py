@@ -22,7 +22,7 @@ from medverse.spaces import presence, voice
 from medverse.spaces import protocol as P
 from medverse.spaces.connection import Connection
 from medverse.spaces.manager import SpaceManager
-from medverse.spaces.media import SFU_PID, SignalRefused
+from medverse.spaces.media import SFU_ANSWER_MAX_BYTES, SFU_PID, SignalRefused
 from medverse.spaces.room import dumps
 from medverse.spaces.space import Space
 
@@ -280,7 +280,7 @@ class Gateway:
         try:
             to, relayed = _checked_signal(space, conn, msg)
             if to == SFU_PID:
-                await space.media.signal(space, conn, relayed["kind"], relayed["data"])
+                await space.media.signal(space, conn, relayed["kind"], relayed["data"], _frame_id(msg))
             elif not space.send_to(to, relayed):
                 raise SignalRefused(P.E_NOT_FOUND, f"participant {to} is not in this space")
         except SignalRefused as exc:
@@ -309,6 +309,8 @@ def _checked_signal(space: Space, conn: Connection, msg: dict[str, Any]) -> tupl
         raise SignalRefused(P.E_BAD_MESSAGE, "a signal's 'data' must be an object")
     size = len(dumps(data).encode())
     limit = P.SIGNAL_MAX_SDP_BYTES if kind in ("offer", "answer") else P.SIGNAL_MAX_CANDIDATE_BYTES
+    if to == SFU_PID and kind == "answer" and data.get("pc") == "sub":
+        limit = SFU_ANSWER_MAX_BYTES
     if size > limit:
         raise SignalRefused(P.E_BAD_MESSAGE, f"the data of a {kind} may be at most {limit} bytes (got {size})")
     if kind in ("offer", "answer"):

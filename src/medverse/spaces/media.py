@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from medverse.spaces.space import Space
 
 SFU_PID = 0  # the `to`/`from` of signalling with the media server
+# the media server's subscribe offer lists every stream in the room: the browser's answer grows
+# with it (about 1 KiB per publisher with audio and video), so it may be larger than a peer's
+SFU_ANSWER_MAX_BYTES = 60 * 1024
 P2P = "p2p"
 SFU = "sfu"
 TURN_CREDENTIAL_TTL_S = 12 * 3600
@@ -52,8 +55,13 @@ class MediaPlane(Protocol):
         """``"sfu"`` when the media server carries this space's media now, else ``"p2p"``."""
         ...
 
-    async def signal(self, space: Space, conn: Connection, kind: str, data: dict[str, Any]) -> None:
-        """A checked signal from ``conn`` for the media server (raise SignalRefused to refuse)."""
+    async def signal(self, space: Space, conn: Connection, kind: str, data: dict[str, Any], sig_id: str | None = None) -> None:
+        """A checked signal from ``conn`` for the media server (raise SignalRefused to refuse at
+        once; a later refusal is an error frame naming ``sig_id``)."""
+        ...
+
+    async def joined(self, space: Space, conn: Connection) -> None:
+        """``conn`` joined the space (e.g. offer it what is published there)."""
         ...
 
     async def left(self, space: Space, conn: Connection) -> None:
@@ -78,8 +86,11 @@ class PeerToPeer:
     def mode(self, space: Space) -> str:
         return P2P
 
-    async def signal(self, space: Space, conn: Connection, kind: str, data: dict[str, Any]) -> None:
+    async def signal(self, space: Space, conn: Connection, kind: str, data: dict[str, Any], sig_id: str | None = None) -> None:
         raise SignalRefused(P.E_UNAVAILABLE, "this server has no media server (SFU); send media peer-to-peer")
+
+    async def joined(self, space: Space, conn: Connection) -> None:
+        return None
 
     async def left(self, space: Space, conn: Connection) -> None:
         return None

@@ -276,6 +276,7 @@ class Space:
         self.room.broadcast({"type": P.PARTICIPANT_JOINED, "participant": info}, exclude=conn.pid)
         await self.bus.publish_participant(self.row.id, "joined", info)
         self.presence.ensure_ticker()
+        await self.media.joined(self, conn)
 
     async def leave(self, conn: Connection) -> None:
         if not self.room.remove(conn):

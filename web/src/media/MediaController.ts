@@ -7,7 +7,7 @@ import { LocalMedia } from "./LocalMedia";
 import type { Source } from "./LocalMedia";
 import { PeerLink } from "./PeerLink";
 import type { RemoteTrack } from "./PeerLink";
-import { SpatialAudio } from "./SpatialAudio";
+import { HRTF_VOICES, SpatialAudio } from "./SpatialAudio";
 
 /** Level above which someone counts as speaking, and how long the indicator stays after. */
 const SPEAKING_LEVEL = 0.05;
@@ -18,6 +18,10 @@ const POOR_JITTER_MS = 60;
 const QUALITY_EVERY_MS = 2000;
 /** How often the nearest peers are chosen again when the room is over the peer-to-peer limit. */
 const NEAREST_EVERY_MS = 3000;
+/** A peer link not connected after this long is given up (the peer never answered), and tried
+ * again after a backoff that doubles up to five minutes. */
+const CONNECT_TIMEOUT_MS = 20000;
+const RETRY_MAX_MS = 300000;
 
 type Vec3 = [number, number, number];
 
@@ -75,10 +79,15 @@ export class MediaController {
   private readonly videos = new Map<string, RemoteVideo>();
   private readonly signalLink = new Map<string, PeerLink>();
   private speaking = new Set<number>();
+  /** Synthetic voices (diagnostics: benchmarks/media_client_cpu.py), by fake pid: where they stand. */
+  private readonly synthetic = new Map<number, Vec3>();
+  private syntheticSources: OscillatorNode[] = [];
   private readonly lastLoud = new Map<number, number>();
   readonly poor = new Set<number>();
   private readonly lossSeen = new Map<PeerLink, { lost: number; received: number }>();
   private chosen = new Set<number>();
+  /** Peers that never answered: when to try them again, and the backoff. */
+  private readonly retryAt = new Map<number, { at: number; backoff: number }>();
   private signalCounter = 0;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private readonly unsubscribe: (() => void)[] = [];
@@ -108,6 +117,7 @@ export class MediaController {
       world.onFrame(() => this.frame()),
     );
     this.timers.push(setInterval(() => void this.checkQuality(), QUALITY_EVERY_MS));
+    this.timers.push(setInterval(() => this.checkStalled(), QUALITY_EVERY_MS));
     this.timers.push(setInterval(() => this.syncPeers(), NEAREST_EVERY_MS));
   }
 
@@ -355,27 +365,49 @@ export class MediaController {
     }
     const others = [...this.session.participants.keys()].filter((pid) => pid !== me);
     const max = this.session.welcome?.media?.p2p_max_peers ?? 8;
-    let wanted = others;
-    if (others.length > max) {
-      const here = this.world.listener().position;
-      const dist = (pid: number): number => {
-        const p = this.world.headOf(pid);
-        return p ? Math.hypot(p[0] - here[0], p[2] - here[2]) : 1e6 + pid;
-      };
-      wanted = [...others].sort((a, b) => dist(a) - dist(b)).slice(0, max);
-    }
-    this.chosen = new Set(wanted);
-    for (const key of [...this.links.keys()]) {
+    const here = this.world.listener().position;
+    const dist = (pid: number): number => {
+      const p = this.world.headOf(pid);
+      return p ? Math.hypot(p[0] - here[0], p[2] - here[2]) : 1e6 + pid;
+    };
+    const byDistance = [...others].sort((a, b) => dist(a) - dist(b));
+    this.chosen = new Set(byDistance.slice(0, max));
+    // Links to people who left go; over the limit (with some slack, so that links the others
+    // opened to us and people walking about do not make links flap), the farthest go.
+    const p2pKeys = [...this.links.keys()].filter((k) => k.startsWith("p2p:"));
+    const gone = p2pKeys.filter((k) => !this.session.participants.has(Number(k.slice(4))));
+    const kept = p2pKeys.filter((k) => !gone.includes(k)).sort((a, b) => dist(Number(b.slice(4))) - dist(Number(a.slice(4))));
+    const excess = kept.length - (max + 2);
+    const farthest = excess > 0 ? kept.filter((k) => !this.chosen.has(Number(k.slice(4)))).slice(0, excess) : [];
+    for (const key of [...gone, ...farthest]) {
       const pid = Number(key.slice(4));
-      if (key.startsWith("p2p:") && !this.chosen.has(pid)) {
-        if (this.session.participants.has(pid)) this.session.connection.signal(pid, "bye", {});
-        this.closeLink(key);
-        this.dropPid(pid);
-      }
+      if (this.session.participants.has(pid)) this.session.connection.signal(pid, "bye", {});
+      this.closeLink(key);
+      this.dropPid(pid);
     }
     // Only a side with something to send opens a link; the other answers when the offer comes.
     if (!this.joined) return;
-    for (const pid of wanted) if (!this.links.has(`p2p:${pid}`)) this.openLink(`p2p:${pid}`, pid, true);
+    const now = performance.now();
+    for (const pid of this.chosen) {
+      if (this.links.has(`p2p:${pid}`) || (this.retryAt.get(pid)?.at ?? 0) > now) continue;
+      this.openLink(`p2p:${pid}`, pid, true);
+    }
+  }
+
+  /** Gives up on peer links that never connected (a client that never answers harms no one). */
+  private checkStalled(): void {
+    const now = performance.now();
+    for (const [key, link] of [...this.links]) {
+      if (!key.startsWith("p2p:") || link.state === "connected" || now - link.openedAt < CONNECT_TIMEOUT_MS) continue;
+      const pid = link.remotePid;
+      const backoff = Math.min(RETRY_MAX_MS, (this.retryAt.get(pid)?.backoff ?? CONNECT_TIMEOUT_MS / 2) * 2);
+      this.retryAt.set(pid, { at: now + backoff, backoff });
+      console.warn(`no media connection with participant ${pid} after ${CONNECT_TIMEOUT_MS / 1000} s; trying again in ${Math.round(backoff / 1000)} s`);
+      this.closeLink(key);
+      this.dropPid(pid);
+      this.events.emit("changed", undefined);
+    }
+    for (const [pid, r] of this.retryAt) if (!this.session.participants.has(pid) || (this.links.get(`p2p:${pid}`)?.state === "connected" && r.at < now)) this.retryAt.delete(pid);
   }
 
   private dropPid(pid: number): void {
@@ -471,6 +503,8 @@ export class MediaController {
     const voice = this.session.state.voice;
     const myZone = zoneAt(voice.zones, listener.position[0], listener.position[2]);
     this.audio.update(listener, (pid) => {
+      const fake = this.synthetic.get(pid);
+      if (fake) return { position: fake, gain: 1 };
       const p = this.session.participants.get(pid);
       const position = this.world.headOf(pid);
       if (!p) return { position, gain: 0 };
@@ -515,6 +549,35 @@ export class MediaController {
       }
     }
     if (changed) this.events.emit("changed", undefined);
+  }
+
+  /**
+   * Diagnostics: plays `n` synthetic voices (tones from oscillators, as WebRTC tracks would arrive)
+   * placed on a circle around the listener, through the same spatial chain as real voices; 0
+   * removes them. For measuring what spatial audio costs this browser.
+   */
+  syntheticVoices(n: number, hrtfVoices = HRTF_VOICES): number {
+    this.audio.hrtfVoices = hrtfVoices;
+    for (const pid of this.synthetic.keys()) this.audio.remove(`synthetic:${pid}`);
+    this.synthetic.clear();
+    for (const osc of this.syntheticSources) osc.stop();
+    this.syntheticSources = [];
+    const ctx = this.audio.context();
+    const here = this.world.listener().position;
+    for (let i = 0; i < n; i++) {
+      const osc = ctx.createOscillator();
+      osc.frequency.value = 180 + 37 * i;
+      const out = ctx.createMediaStreamDestination();
+      osc.connect(out);
+      osc.start();
+      this.syntheticSources.push(osc);
+      const pid = -1000 - i;
+      const angle = (2 * Math.PI * i) / Math.max(1, n);
+      const r = 2 + (i % 5);
+      this.synthetic.set(pid, [here[0] + r * Math.cos(angle), here[1], here[2] + r * Math.sin(angle)]);
+      this.audio.add(`synthetic:${pid}`, pid, out.stream.getAudioTracks()[0], true);
+    }
+    return this.synthetic.size;
   }
 
   dispose(): void {

@@ -49,6 +49,8 @@ export class PeerLink {
   private liveMids = new Set<string>();
   private readonly streams = new Map<Source, MediaStream>();
   closed = false;
+  /** When the link was made (performance.now()), to give up on a peer that never answers. */
+  readonly openedAt = performance.now();
   /** Ids of our own offers in flight, so a refusal can roll back. */
   readonly pendingOffers = new Set<string>();
 

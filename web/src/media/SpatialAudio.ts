@@ -36,6 +36,8 @@ export class SpatialAudio {
   private readonly voices = new Map<string, Voice>();
   private readonly samples = new Float32Array(512);
   private sinkId = "";
+  /** How many voices get HRTF (the rest equal-power); diagnostics may raise it to compare. */
+  hrtfVoices = HRTF_VOICES;
 
   /** The one AudioContext of the page (made on first use; resumed by `resume`). */
   context(): AudioContext {
@@ -147,7 +149,7 @@ export class SpatialAudio {
     }
     ranked.sort((a, b) => a.d - b.d);
     ranked.forEach(({ v }, i) => {
-      const model: PanningModelType = i < HRTF_VOICES ? "HRTF" : "equalpower";
+      const model: PanningModelType = i < this.hrtfVoices ? "HRTF" : "equalpower";
       if (v.panner && v.panner.panningModel !== model) v.panner.panningModel = model;
     });
   }

@@ -44,6 +44,7 @@ export class TestHook {
       /** The analyser of the voice(s) of `pid`: the strongest frequency (Hz) and its level (dB). */
       voiceSpectrum: (pid: number) => page.media?.audio.spectrum(pid) ?? null,
       /** The own microphone track and a participant's received one (benchmarks/media_latency.py taps them). */
+      syntheticVoices: (n: number, hrtfVoices?: number) => page.media?.syntheticVoices(n, hrtfVoices) ?? 0,
       micTrack: () => page.media?.local.mic ?? null,
       voiceTrack: (pid: number) => page.media?.audio.trackOf(pid) ?? null,
       /** What the screen board shows: its video's size and whether frames arrive. */
