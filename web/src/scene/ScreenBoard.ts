@@ -3,7 +3,7 @@ import { LabelSprite } from "./LabelSprite";
 
 /** Where the board hangs: above the room's centre, turned towards each viewer (people stand all
  * around the centre, so a board on one wall would be behind half of them). */
-export const BOARD_POSITION = new THREE.Vector3(0, 3.5, 0);
+export const BOARD_POSITION = new THREE.Vector3(0, 2.9, 0);
 const MAX_WIDTH = 3.6;
 const MAX_HEIGHT = 2.0;
 const _target = new THREE.Vector3();
@@ -67,7 +67,7 @@ export class ScreenBoard {
     const hgt = w / aspect;
     this.screen.scale.set(w, hgt, 1);
     this.frame.scale.set(w + 0.12, hgt + 0.12, 1);
-    this.label.position.set(0, hgt / 2 + 0.25, 0);
+    this.label.position.set(0, -(hgt / 2 + 0.32), 0);
   }
 
   dispose(): void {
