@@ -293,3 +293,17 @@ async def test_a_failing_command_is_refused_alone_and_its_batch_is_committed(dat
     finally:
         await manager.stop()
         db.close()
+
+
+async def test_a_late_present_does_not_bring_back_someone_who_left(env) -> None:
+    """Another process answers a join with `present` for its people; when that message is
+    delivered after the same person's `left`, the roster must not show them again."""
+    _db, manager = env
+    space = await manager.get("lab")
+    info = {"pid": 9001, "user_id": 3, "display_name": "Bo", "role": "participant", "muted": False}
+    space.remote_participant("joined", info)
+    assert 9001 in space.room.remote
+    space.remote_participant("left", {"pid": 9001})
+    space.remote_participant("present", info)  # sent before the leave, delivered after it
+    assert 9001 not in space.room.remote
+    assert all(p["pid"] != 9001 for p in space.participants())

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import Executor
 from typing import Any
 
@@ -37,6 +38,9 @@ from medverse.spaces.room import Room, dumps
 from medverse.store import Database, SpaceRow, StoredEvent, User
 
 log = logging.getLogger("medverse.spaces")
+
+GONE_KEEP = 1000  # remembered departures before old ones are pruned...
+GONE_KEEP_S = 600.0  # ...of those older than this
 
 __all__ = ["CommandResult", "Space"]
 
@@ -74,6 +78,9 @@ class Space:
             lambda entries: bus.publish_poses_nowait(row.id, entries),
         )
         self._since_snapshot = 0
+        # pids that left on other processes, and when: a late `present` must not bring them back
+        # (pids are never reused: the bus hands them out)
+        self._gone: dict[int, float] = {}
         self._background: set[asyncio.Future[Any]] = set()
         self._started = False
 
@@ -290,11 +297,17 @@ class Space:
     def remote_participant(self, what: str, info: dict[str, Any]) -> None:
         """Someone joined or left on another process; ``present``: a process answering a join
         with the people it has (so a process that loads the space late learns who is there)."""
+        now = time.monotonic()
         if what == "left":
+            self._gone[info["pid"]] = now
+            if len(self._gone) > GONE_KEEP:
+                self._gone = {pid: t for pid, t in self._gone.items() if now - t < GONE_KEEP_S}
             self.room.remote.pop(info["pid"], None)
             self.presence.drop(info["pid"])
             self.room.broadcast({"type": P.PARTICIPANT_LEFT, "participant": info})
             return
+        if info["pid"] in self._gone:
+            return  # a `present` sent before they left, delivered after it
         known = info["pid"] in self.room.remote
         self.room.remote[info["pid"]] = info
         if not known:
