@@ -225,3 +225,26 @@ def test_a_participant_who_never_answers_harms_nobody(media_people: PeopleFactor
     finally:
         done.set()
         thread.join(10)
+
+
+def test_a_zone_keeps_voices_inside_and_a_broadcast_crosses_it(media_people: PeopleFactory, room: str) -> None:
+    ines = enter(media_people, "ines", room)
+    sam = enter(media_people, "sam", room)
+    join_audio(ines)
+    join_audio(sam)
+    hears(sam, ines)
+    # a 5 m square around the instructor, named in a prompt (answered here)
+    ines.page.evaluate("() => { window.prompt = () => 'Huddle corner'; }")
+    ines.page.click("#add-zone")
+    ines.page.locator("#zone-list li").first.wait_for()
+    sam.wait("__medverse.state().voice.zones.length === 1")
+    zone = sam.hook("state()")["voice"]["zones"][0]
+    x0, z0, x1, z1 = zone["rect"]
+    sx, _, sz = sam.hook("camera()")
+    assert not (min(x0, x1) <= sx <= max(x0, x1) and min(z0, z1) <= sz <= max(z0, z1)), "Sam should stand outside"
+    silent(sam, ines)  # the instructor is inside the zone, Sam outside: not heard
+    assert "voices stay inside" in ines.page.inner_text("#media-status")
+    ines.page.check("#voice-broadcast")
+    hears(sam, ines)  # a broadcast crosses zones
+    ines.page.uncheck("#voice-broadcast")
+    silent(sam, ines)

@@ -233,6 +233,14 @@ export class MediaController {
     return peers > 0 && this.poor.size * 2 > peers;
   }
 
+  /** The name of the voice zone this person stands in (null: none). */
+  currentZone(): string | null {
+    const voice = this.session.state.voice;
+    const here = this.world.listener().position;
+    const id = zoneAt(voice.zones, here[0], here[2]);
+    return voice.zones.find((z) => z.id === id)?.name ?? null;
+  }
+
   isSpeaking(pid: number): boolean {
     return this.speaking.has(pid);
   }

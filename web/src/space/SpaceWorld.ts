@@ -1,6 +1,6 @@
 import * as THREE from "three";
 import type { TransformControlsMode } from "three/examples/jsm/controls/TransformControls.js";
-import { Bin, Cmd, PoseFlag } from "../net/Protocol";
+import { Bin, Cmd, Ev, PoseFlag } from "../net/Protocol";
 import type { Shape, SharedObject } from "../net/Protocol";
 import { CommandError } from "../net/SpaceConnection";
 import { AvatarManager } from "../scene/AvatarManager";
@@ -9,6 +9,7 @@ import { ObjectEditor } from "../scene/ObjectEditor";
 import { HALF_HEIGHT, ObjectManager } from "../scene/ObjectManager";
 import { SceneView } from "../scene/SceneView";
 import { ScreenBoard } from "../scene/ScreenBoard";
+import { ZoneOverlay } from "../scene/ZoneOverlay";
 import type { MediaWorld } from "../media/MediaController";
 import { Emitter } from "../util/Emitter";
 import { VRButton } from "../xr/VRButton";
@@ -47,6 +48,8 @@ export class SpaceWorld {
   readonly vr: VRButton;
   /** The board that shows a shared screen. */
   readonly board: ScreenBoard;
+  /** The voice zones on the floor. */
+  readonly zones: ZoneOverlay;
   private poseTimer: ReturnType<typeof setInterval> | null = null;
   private poseCount = 0;
   private readonly pose = new Float32Array(Bin.POSE_FLOATS);
@@ -64,6 +67,7 @@ export class SpaceWorld {
     this.avatars = new AvatarManager(view.scene, view.pickables);
     this.objects = new ObjectManager(view.scene, view.pickables);
     this.board = new ScreenBoard(view.scene);
+    this.zones = new ZoneOverlay(view.scene);
     this.editor = new ObjectEditor(view, this.objects, this.controls, {
       canEdit: () => session.canEdit(),
       update: (id, changes) => session.send(Cmd.OBJECT_UPDATE, { id, ...changes }),
@@ -107,7 +111,11 @@ export class SpaceWorld {
       c.on("ended", () => this.stopPoses()),
       c.on("outdated", () => this.stopPoses()),
       c.on("poses", (batch) => this.avatars.onBatch(batch)),
+      s.on("voice", ({ name }) => {
+        if (name === Ev.VOICE_ZONES_SET) this.zones.show(session.state.voice.zones);
+      }),
       s.on("reset", () => {
+        this.zones.show(session.state.voice.zones);
         this.objects.reset(session.state.objects.values());
         this.editor.refresh();
         this.syncSelection();
@@ -327,6 +335,7 @@ export class SpaceWorld {
     this.events.clear();
     this.vr.dispose();
     this.board.dispose();
+    this.zones.dispose();
     this.xr.dispose();
     this.editor.dispose();
     this.controls.dispose();

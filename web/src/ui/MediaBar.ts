@@ -30,6 +30,7 @@ export class MediaBar {
   private readonly status = h("span.media-status#media-status", { role: "status", "aria-live": "polite" });
   private readonly settings = h("div.media-settings#media-settings", { hidden: true, role: "dialog", "aria-label": "Audio and video settings" });
   private raf = 0;
+  private lastRender = 0;
 
   constructor(
     private readonly media: MediaController,
@@ -48,8 +49,9 @@ export class MediaBar {
     this.el = h("div.media-bar#media-bar", { role: "toolbar", "aria-label": "Voice and video" }, this.joinBtn, this.micBtn, this.camBtn, this.screenBtn, this.handBtn, this.settingsBtn, this.status, this.settings);
     this.media.events.on("changed", () => this.render());
     this.render();
-    const tick = (): void => {
+    const tick = (now: number): void => {
       this.raf = requestAnimationFrame(tick);
+      if (now - this.lastRender > 1000) this.render(); // e.g. walking into a zone
       const level = this.media.live || this.media.local.mic ? this.media.local.level() : 0;
       (this.meter.firstChild as HTMLElement).style.transform = `scaleY(${Math.min(1, level * 1.6).toFixed(3)})`;
     };
@@ -57,6 +59,7 @@ export class MediaBar {
   }
 
   render(): void {
+    this.lastRender = performance.now();
     const m = this.media;
     this.joinBtn.hidden = m.joined;
     for (const b of [this.micBtn, this.camBtn, this.screenBtn, this.settingsBtn]) b.hidden = !m.joined;
@@ -97,6 +100,8 @@ export class MediaBar {
     if (m.joined && noMic) bits.push("listening only");
     else if (m.joined && refusal) bits.push(refusal.startsWith("observers") ? "observers listen only" : "muted by an instructor");
     if (m.joined && !m.audio.running) bits.push("sound is paused: click Join audio again");
+    const zone = m.currentZone();
+    if (zone) bits.push(`in ${zone}: voices stay inside`);
     if (m.overLimit) bits.push("many people here: your voice reaches the nearest only");
     if (m.poorConnection) bits.push("poor connection");
     this.status.textContent = bits.join(" · ");

@@ -16,6 +16,9 @@ export interface ParticipantActions {
   voiceLock(locked: boolean): void;
   giveFloor(userId: number, allowed: boolean): void;
   broadcast(on: boolean): void;
+  /** Adds a voice zone around the instructor's position; removes one. */
+  addZone(): void;
+  removeZone(id: string): void;
 }
 
 /**
@@ -89,6 +92,21 @@ export class ParticipantPanel {
             h("input#voice-lock", { type: "checkbox", checked: this.voice.locked, onchange: (e: Event) => this.actions.voiceLock((e.target as HTMLInputElement).checked) }),
             h("span", null, "Block unmuting"),
           ),
+          h("button.btn.btn-small#add-zone", { type: "button", onclick: () => this.actions.addZone(), title: "A 5 m square around you whose voices stay inside" }, "Add voice zone here"),
+          this.voice.zones.length > 0
+            ? h(
+                "ul.zone-list#zone-list",
+                null,
+                this.voice.zones.map((z) =>
+                  h(
+                    "li",
+                    { "data-zone": z.id },
+                    h("span", null, z.name),
+                    h("button.icon-btn", { type: "button", "aria-label": `Remove the zone ${z.name}`, title: "Remove this zone", onclick: () => this.actions.removeZone(z.id) }, icon("remove", 14)),
+                  ),
+                ),
+              )
+            : null,
           this.voice.zones.length > 0 && this.myUserId !== null
             ? h(
                 "label.toggle",

@@ -70,6 +70,11 @@ export class SpacePage implements Page {
       voiceLock: (locked) => void send(Cmd.VOICE_LOCK, { locked }).catch(() => this.renderPeople()),
       giveFloor: (user_id, allowed) => void send(Cmd.VOICE_GIVE_FLOOR, { user_id, allowed }).catch(() => undefined),
       broadcast: (on) => void send(Cmd.VOICE_BROADCAST, { on }).catch(() => this.renderPeople()),
+      addZone: () => this.addZone(),
+      removeZone: (id) => {
+        const zones = this.session.state.voice.zones.filter((z) => z.id !== id);
+        void send(Cmd.VOICE_SET_ZONES, { zones }).catch(() => undefined);
+      },
     });
     this.toolbar = new ObjectToolbar({
       place: (shape, label, color) => this.world?.place(shape, label, color),
@@ -192,6 +197,19 @@ export class SpacePage implements Page {
       session.events.on("people", showVideos),
       world.view.onFrame(() => world.board.face(world.view.camera.getWorldPosition(_eye))),
     );
+  }
+
+  /** Adds a 5 m voice zone around where the instructor stands (named by them). */
+  private addZone(): void {
+    const [x, , z] = this.cameraPosition();
+    const zones = this.session.state.voice.zones;
+    const name = window.prompt("Name of the voice zone (its voices stay inside)", `Zone ${zones.length + 1}`);
+    if (!name || !name.trim()) return;
+    let n = zones.length + 1;
+    while (zones.some((zone) => zone.id === `zone-${n}`)) n++;
+    const round = (v: number): number => Math.round(v * 10) / 10;
+    const zone = { id: `zone-${n}`, name: name.trim().slice(0, 40), rect: [round(x - 2.5), round(z - 2.5), round(x + 2.5), round(z + 2.5)] };
+    void this.send(Cmd.VOICE_SET_ZONES, { zones: [...zones, zone] }).catch(() => undefined);
   }
 
   /** Tells the user about floor decisions that concern them. */
