@@ -170,3 +170,24 @@ def test_naloxone_can_wear_off_before_the_opioid() -> None:
     assert res.mean("rr", 680, 760) > 12  # reversed
     assert res.at("e_opioid", 1800) > res.at("e_opioid", 900)  # naloxone cleared first
     assert res.mean("rr", 1750, 1850) < res.mean("rr", 680, 760) - 3  # re-narcotisation
+
+
+@pytest.mark.parametrize(
+    "device, litres, ok",
+    [
+        ("nasal_cannula", 15.0, False),
+        ("nasal_cannula", 4.0, True),
+        ("nasal_cannula", 0.5, False),
+        ("simple_mask", 2.0, False),
+        ("non_rebreather", 15.0, True),
+        ("non_rebreather", 8.0, False),
+        ("none", 2.0, False),
+    ],
+)
+def test_oxygen_flow_outside_the_devices_range_is_refused_not_clipped(device: str, litres: float, ok: bool) -> None:
+    fields = {"device": device, "flow": q(litres, "L/min")}
+    if ok:
+        assert make_action("oxygen", fields, 0.0, 77.0).fields["flow"] == litres * 1000.0
+    else:
+        with pytest.raises(InvalidAction, match=r"oxygen\.flow: a .* \(got .* L/min\)"):
+            make_action("oxygen", fields, 0.0, 77.0)

@@ -181,3 +181,88 @@ def test_every_example_scenario_runs_without_nan_or_negative_volumes() -> None:
         assert np.isfinite(res.data).all(), name
         assert (res["blood_volume"] > 1000).all(), name
         assert len(res.time_s) == round(res.scenario.duration_s), name
+
+
+# --- limits (issue 10, part 7)
+
+
+def test_a_run_that_would_not_fit_in_memory_is_refused_up_front_with_the_figure() -> None:
+    text = "name: x\nduration: {value: 48, unit: h}\ntrend_interval: {value: 10, unit: ms}\n"
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("big.yaml", text)
+    msg = str(exc.value)
+    assert exc.value.line == 3 and "trend_interval" in msg
+    assert "8.0 GiB" in msg and "17,280,000 trend rows" in msg
+    assert "trend interval of at least" in msg
+
+
+def test_waveforms_that_would_not_fit_in_memory_are_refused_before_the_run() -> None:
+    from medverse.physiology import Patient, Scenario
+    from medverse.physiology.simulation import run
+
+    sc = Scenario("long", 48 * 3600.0, Patient())
+    with pytest.raises(ScenarioError, match=r"GiB of output .* waveforms"):
+        run(sc, waveforms=True)
+
+
+def _actions_text(n: int) -> str:
+    acts = [{"at": {"value": i * 0.01, "unit": "s"}, "action": "oxygen", "device": "nasal_cannula"} for i in range(n)]
+    return json.dumps({"name": "x", "duration": {"value": 1, "unit": "h"}, "actions": acts})
+
+
+def test_validating_a_large_action_list_is_linear_and_fast() -> None:
+    import time
+
+    def cost(n: int) -> float:
+        text = _actions_text(n)
+        best = float("inf")
+        for _ in range(2):
+            t0 = time.perf_counter()
+            assert len(load_scenario("many.json", text).actions) == n
+            best = min(best, time.perf_counter() - t0)
+        return best
+
+    small, large = cost(1000), cost(4000)
+    assert large < 2.0, f"4000 actions took {large:.2f} s"
+    assert large < 8.0 * small, (small, large)  # linear: ~4x; quadratic would be ~16x
+
+
+def test_a_bad_action_deep_in_a_large_list_is_located() -> None:
+    text = _actions_text(3000).replace('"nasal_cannula"}]', '"snorkel"}]')
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("many.json", text)
+    assert exc.value.field == "actions[2999].device"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(-(10**6), 10**6),
+    st.integers(-30, 30),
+    st.sampled_from(["e", "E"]),
+    st.sampled_from(["", "+"]),
+    st.booleans(),
+)
+def test_yaml_exponent_numbers_are_read_as_numbers(mantissa: int, exp: int, e: str, plus: str, dot: bool) -> None:
+    import yaml
+
+    from medverse.physiology.scenario import _yaml_loader
+
+    sign = "-" if exp < 0 else plus
+    text = f"{mantissa}{'.5' if dot else ''}{e}{sign}{abs(exp)}"
+    value = yaml.load(f"v: {text}\n", Loader=_yaml_loader())["v"]
+    assert isinstance(value, float) and value == float(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False, min_value=1e-3, max_value=48 * 3600.0))
+def test_scenario_quantities_written_in_any_float_notation_load(seconds: float) -> None:
+    for text in (f"{seconds:e}", f"{seconds:g}", repr(seconds)):
+        if float(text) > 48 * 3600.0:  # rounding of the shorter notations
+            continue
+        sc = load_scenario("n.yaml", f"name: n\nduration: {{value: {text}, unit: s}}\n")
+        assert sc.duration_s == float(text)
+
+
+def test_1e9_reads_as_a_number_and_is_refused_for_its_size() -> None:
+    with pytest.raises(ScenarioError, match="<= 48 h"):
+        load_scenario("n.yaml", "name: n\nduration: {value: 1e9, unit: s}\n")

@@ -173,6 +173,12 @@ def make_action(name: str, raw: dict[str, Any], at_s: float, weight_kg: float) -
         out[fname] = _field(name, fname, f, v, weight_kg)
     if name == "hemorrhage" and "rate" not in out and "severity" not in out:
         raise InvalidAction("hemorrhage: give a 'rate' ({value, unit: mL/min}) or a 'severity' 0-1")
+    if name == "oxygen" and "flow" in out:
+        _dflt, lo, hi = O2_DEVICES[out["device"]]
+        flow = out["flow"] / 1000.0
+        if not lo <= flow <= hi:
+            rng = "takes no flow" if hi == 0.0 else f"delivers {lo:g}-{hi:g} L/min"
+            raise InvalidAction(f"oxygen.flow: a {out['device'].replace('_', ' ')} {rng} (got {flow:g} L/min)")
     return Action(float(at_s), name, out)
 
 
@@ -258,9 +264,8 @@ class ActionApplier:
             s[L.ROSC_TIMER] = 0.0
         elif n == "oxygen":
             dev = f["device"]
-            dflt, lo, hi = O2_DEVICES[dev]
-            flow = f.get("flow", dflt * 1000.0) / 1000.0
-            flow = min(max(flow, lo), hi)
+            dflt = O2_DEVICES[dev][0]
+            flow = f.get("flow", dflt * 1000.0) / 1000.0  # inside [lo, hi]: make_action refuses others
             fio2 = {
                 "none": 0.21,
                 "nasal_cannula": 0.21 + 0.04 * flow,

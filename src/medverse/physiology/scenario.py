@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import layout as L
 from .errors import InvalidAction, InvalidPatient, ScenarioError
 from .interventions import SPECS, Action, make_action
 from .patient import Patient
@@ -38,6 +40,48 @@ from .units import DIMENSIONS, convert
 
 MAX_BYTES = 1_000_000
 MAX_DURATION_S = 48 * 3600.0
+#: the most memory a run may hold for its recorded output (trend rows, and waveforms when asked)
+MAX_OUTPUT_BYTES = 512 * 1024**2
+#: bytes per simulated second of waveforms (ECG 500 Hz + three 100 Hz signals, float64)
+WAVE_BYTES_PER_S = (500 + 3 * 100) * 8
+
+
+def output_bytes(duration_s: float, trend_interval_s: float, waveforms: bool = False) -> int:
+    """Memory (bytes) one patient's recorded output needs: trend rows and, optionally, waveforms."""
+    rows = int(duration_s / trend_interval_s)
+    total = rows * L.N_OUT * 8
+    if waveforms:
+        total += int(duration_s * WAVE_BYTES_PER_S)
+    return total
+
+
+def _human_bytes(n: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:,.0f} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover
+
+
+def check_output_size(duration_s: float, trend_interval_s: float, waveforms: bool = False, patients: int = 1) -> str:
+    """'' if the recorded output fits in :data:`MAX_OUTPUT_BYTES`, else why not (with the figure)."""
+    need = patients * output_bytes(duration_s, trend_interval_s, waveforms)
+    if need <= MAX_OUTPUT_BYTES:
+        return ""
+    rows = int(duration_s / trend_interval_s)
+    what = f"{rows:,} trend rows x {L.N_OUT} columns x 8 bytes"
+    if waveforms:
+        what += f" + {duration_s:,.0f} s of waveforms x {WAVE_BYTES_PER_S:,} bytes/s"
+    if patients > 1:
+        what = f"{patients} patients x ({what})"
+    budget = MAX_OUTPUT_BYTES / patients - (duration_s * WAVE_BYTES_PER_S if waveforms else 0.0)
+    min_interval = duration_s * L.N_OUT * 8 / budget if budget > 0 else math.inf
+    hint = f"; use a trend interval of at least {min_interval:.3g} s" if min_interval < duration_s else ""
+    return (
+        f"the run would hold {_human_bytes(need)} of output ({what}), more than the "
+        f"{_human_bytes(MAX_OUTPUT_BYTES)} allowed{hint}"
+    )
+
 
 _PATIENT_FIELDS = {  # scenario key -> (Patient attribute, dimension)
     "age": ("age_yr", "age"),
@@ -148,17 +192,45 @@ def schema() -> dict[str, Any]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
+_YAML_FLOAT = re.compile(r"""^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$|^[-+]?\.[0-9_]+[eE][-+]?[0-9]+$""")
+_LOADER: Any = None
+
+
+def _yaml_loader() -> Any:
+    """PyYAML's safe loader, reading YAML 1.2 exponent numbers (``1e9``, ``2E-3``) as floats.
+
+    YAML 1.1 (PyYAML) requires a dot in a float, so ``1e9`` would otherwise arrive as the
+    string "1e9" and be refused as "not a number"; YAML 1.2 and JSON read it as a number.
+    """
+    global _LOADER
+    if _LOADER is None:
+        import yaml
+
+        class Loader(yaml.SafeLoader):
+            pass
+
+        Loader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML_FLOAT, list("-+0123456789."))
+        _LOADER = Loader
+    return _LOADER
+
+
 def _locator(text: str) -> Callable[[list[Any]], int | None]:
     """Map a JSON path to a 1-based line number of the YAML/JSON text (None if unknown)."""
     import yaml
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except Exception:
-        root = None
+    roots: list[Any] = []
+
+    def root_node() -> Any:
+        # parsed only when a problem has to be located (composing a large file is slow)
+        if not roots:
+            try:
+                roots.append(yaml.compose(text, Loader=_yaml_loader()))
+            except Exception:
+                roots.append(None)
+        return roots[0]
 
     def locate(path: list[Any]) -> int | None:
-        node = root
+        node = root_node()
         if node is None:
             return None
         line = node.start_mark.line + 1
@@ -232,7 +304,7 @@ def _parse_text(text: str, name: str) -> Any:
     import yaml
 
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_yaml_loader())  # a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
         raise ScenarioError(f"invalid YAML: {exc.problem}", line=line, source=name) from None
@@ -242,8 +314,6 @@ def _parse_text(text: str, name: str) -> Any:
 
 def parse_scenario(data: Any, source: str = "scenario", locate: Callable[[list[Any]], int | None] | None = None) -> Scenario:
     """Check an already-parsed scenario (a dict) and build a :class:`Scenario`."""
-    import jsonschema
-
     loc = locate or (lambda _path: None)
 
     def fail(msg: str, path: list[Any]) -> ScenarioError:
@@ -251,14 +321,23 @@ def parse_scenario(data: Any, source: str = "scenario", locate: Callable[[list[A
 
     if not isinstance(data, dict):
         raise fail(f"expected a mapping with name, duration, patient, actions (got {type(data).__name__})", [])
-    validator = jsonschema.Draft202012Validator(_schema_cached())
+    top, per_action = _validators()
+    path: list[Any] = []
     try:
-        errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+        errors = sorted(top.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+        if not errors:
+            # each action is checked against its own action's schema: linear in the number of
+            # actions, and one schema per action instead of every if/then of the combined schema
+            for j, act in enumerate(data.get("actions") or []):
+                errors = list(per_action[act["action"]].iter_errors(act))
+                if errors:
+                    path = ["actions", j]
+                    break
     except (RecursionError, TypeError, ValueError) as exc:
         raise fail(f"cannot check the structure ({type(exc).__name__})", []) from None
     if errors:
         err = _best_error(errors)
-        raise fail(_schema_message(err), list(err.absolute_path))
+        raise fail(_schema_message(err), path + list(err.absolute_path))
     try:
         return _build(data, source, fail)
     except (InvalidAction, InvalidPatient) as exc:  # pragma: no cover - _build wraps these
@@ -266,6 +345,28 @@ def parse_scenario(data: Any, source: str = "scenario", locate: Callable[[list[A
 
 
 _SCHEMA: dict[str, Any] | None = None
+_VALIDATORS: tuple[Any, dict[str, Any]] | None = None
+
+
+def _validators() -> tuple[Any, dict[str, Any]]:
+    """The committed schema split in two: the top level (actions only need ``at`` and a known
+    ``action``) and one validator per action (its ``then`` branch, with the shared ``$defs``)."""
+    global _VALIDATORS
+    if _VALIDATORS is None:
+        import copy
+
+        import jsonschema
+
+        full = _schema_cached()
+        top = copy.deepcopy(full)
+        items = top["properties"]["actions"]["items"]
+        branches = items.pop("allOf")
+        per = {}
+        for br in branches:
+            name = br["if"]["properties"]["action"]["const"]
+            per[name] = jsonschema.Draft202012Validator({"$defs": full["$defs"], "type": "object", **br["then"]})
+        _VALIDATORS = (jsonschema.Draft202012Validator(top), per)
+    return _VALIDATORS
 
 
 def _schema_cached() -> dict[str, Any]:
@@ -314,6 +415,9 @@ def _build(data: dict[str, Any], source: str, fail: Callable[[str, list[Any]], S
     trend = q(data.get("trend_interval", {"value": 1, "unit": "s"}), "time", ["trend_interval"])
     if not 0.01 <= trend <= 600.0:
         raise fail(f"trend_interval must be between 0.01 and 600 s (got {trend:g} s)", ["trend_interval"])
+    too_big = check_output_size(duration, trend)
+    if too_big:
+        raise fail(too_big, ["trend_interval"] if "trend_interval" in data else ["duration"])
     pdata = data.get("patient", {}) or {}
     kwargs: dict[str, Any] = {}
     if "sex" in pdata:

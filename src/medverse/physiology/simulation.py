@@ -8,6 +8,7 @@ step at or after their time; between actions the batch advances in one compiled 
 from __future__ import annotations
 
 import csv
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,9 @@ import numpy as np
 
 from . import layout as L
 from .engine import PatientBatch
+from .errors import ScenarioError
 from .interventions import ActionApplier
-from .scenario import Scenario
+from .scenario import MAX_OUTPUT_BYTES, Scenario, check_output_size, output_bytes
 
 #: unit of each trend column (CSV headers are ``name_unit``)
 OUT_UNITS = {
@@ -183,16 +185,23 @@ def run_many(
 ) -> list[Result]:
     """Run scenarios together (one patient each) and return their results in order.
 
-    All scenarios use the first one's trend interval; each keeps its own seed.
+    All scenarios use the first one's trend interval; each keeps its own seed. A run whose
+    recorded output (trend rows, waveforms when asked) would exceed ``MAX_OUTPUT_BYTES`` is
+    refused before it starts (:class:`ScenarioError`, with the figure).
     """
     if not scenarios:
         return []
     interval = scenarios[0].trend_interval_s
+    need = sum(output_bytes(sc.duration_s, interval, waveforms) for sc in scenarios)
+    if need > MAX_OUTPUT_BYTES:
+        longest = max(scenarios, key=lambda sc: sc.duration_s)
+        why = check_output_size(longest.duration_s, interval, waveforms, patients=len(scenarios))
+        raise ScenarioError(why or f"the run would hold {need:,} bytes of output", field="duration", source=longest.source)
     batch = PatientBatch([sc.patient for sc in scenarios], seed=[sc.seed for sc in scenarios], trend_interval_s=interval)
     applier = ActionApplier(batch)
     end_s = max(sc.duration_s for sc in scenarios)
     stops = sorted({a.at_s for sc in scenarios for a in sc.actions} | {end_s})
-    pending = [list(sc.actions) for sc in scenarios]
+    pending = [deque(sorted(sc.actions, key=lambda a: a.at_s)) for sc in scenarios]
     logs: list[list[tuple[float, str, str]]] = [[] for _ in scenarios]
     times: list[np.ndarray] = []
     rows: list[np.ndarray] = []
@@ -212,7 +221,7 @@ def run_many(
                 progress(batch.time_s / end_s)
         for i, acts in enumerate(pending):
             while acts and acts[0].at_s <= batch.time_s + 1e-9:
-                a = acts.pop(0)
+                a = acts.popleft()
                 note = applier.apply(i, a)
                 logs[i].append((batch.time_s, a.describe(), note))
     t_all = np.concatenate(times) if times else np.zeros(0)

@@ -41,7 +41,7 @@ def cpr_pressure(t_s: float, rate_per_min: float, depth_cm: float) -> float:
     ph = (t_s * rate_per_min / 60.0) % 1.0
     if ph >= 0.5:
         return 0.0
-    return 8.0 * min(depth_cm, 7.0) * math.sin(2.0 * math.pi * ph)
+    return 8.0 * depth_cm * math.sin(2.0 * math.pi * ph)
 
 
 @njit
