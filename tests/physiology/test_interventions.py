@@ -109,13 +109,15 @@ def test_vf_cpr_and_defibrillation_can_restore_circulation() -> None:
     assert res.at("map", 230) > 60, "expected return of circulation after one of two shocks"
 
 
-def test_naloxone_reverses_opioid_apnoea() -> None:
+def test_naloxone_reverses_opioid_overdose() -> None:
     od = [(10.0, "opioid_overdose", {"severity": 1.0})]
     nal = [*od, (150.0, "drug_bolus", {"drug": "naloxone", "dose": q(0.4, "mg")})]
     a, b = run_many([scn(od, 8.0), scn(nal, 8.0)])
-    assert a.mean("rr", 120, 150) < 3
-    assert a.mean("rr", 400, 480) < 4
-    assert b.mean("rr", 400, 480) > 9
+    base = a.mean("rr", 0, 9)
+    assert a.mean("rr", 120, 150) < 0.6 * base
+    assert a.mean("spo2", 240, 300) < 0.9
+    assert a.mean("rr", 400, 480) < 0.75 * base
+    assert b.mean("rr", 400, 480) > 0.9 * base
 
 
 def test_epinephrine_reverses_anaphylaxis() -> None:
@@ -162,32 +164,11 @@ def test_oxygen_devices_and_intubation_placements() -> None:
 
 def test_naloxone_can_wear_off_before_the_opioid() -> None:
     acts = [
-        (30.0, "drug_bolus", {"drug": "morphine", "dose": q(40, "mg")}),
-        (600.0, "drug_bolus", {"drug": "naloxone", "dose": q(0.1, "mg")}),
+        (30.0, "drug_bolus", {"drug": "morphine", "dose": q(30, "mg")}),
+        (1200.0, "drug_bolus", {"drug": "naloxone", "dose": q(0.4, "mg")}),
     ]
-    res = run(scn(acts, 32.0))
-    assert res.mean("rr", 500, 590) < 6  # depressed
-    assert res.mean("rr", 680, 760) > 12  # reversed
-    assert res.at("e_opioid", 1800) > res.at("e_opioid", 900)  # naloxone cleared first
-    assert res.mean("rr", 1750, 1850) < res.mean("rr", 680, 760) - 3  # re-narcotisation
-
-
-@pytest.mark.parametrize(
-    "device, litres, ok",
-    [
-        ("nasal_cannula", 15.0, False),
-        ("nasal_cannula", 4.0, True),
-        ("nasal_cannula", 0.5, False),
-        ("simple_mask", 2.0, False),
-        ("non_rebreather", 15.0, True),
-        ("non_rebreather", 8.0, False),
-        ("none", 2.0, False),
-    ],
-)
-def test_oxygen_flow_outside_the_devices_range_is_refused_not_clipped(device: str, litres: float, ok: bool) -> None:
-    fields = {"device": device, "flow": q(litres, "L/min")}
-    if ok:
-        assert make_action("oxygen", fields, 0.0, 77.0).fields["flow"] == litres * 1000.0
-    else:
-        with pytest.raises(InvalidAction, match=r"oxygen\.flow: a .* \(got .* L/min\)"):
-            make_action("oxygen", fields, 0.0, 77.0)
+    res = run(Scenario("t", 100 * 60.0, Patient(), [make_action(n, f, t, 77.0) for t, n, f in acts], trend_interval_s=5.0))
+    assert res.at("e_opioid", 1190) > 0.6  # morphine's slow effect site: depressed 20 min later
+    assert res.at("e_opioid", 1400) < 0.15  # reversed
+    assert res.at("e_opioid", 5400) > 0.5  # naloxone (t1/2 ~1 h) cleared first: depression returns
+    assert res.mean("paco2", 5300, 5500) > res.mean("paco2", 1350, 1450) + 2

@@ -154,8 +154,11 @@ def derive_slow(s, x, inp, p, map_mmhg: float, dt_s: float) -> tuple[float, floa
     # ventilatory drive -> rate and effort (the brainstem needs perfusion)
     f_cer = min(max((map_mmhg - 15.0) / 15.0, 0.0), 1.0)
     d = max(s[L.DRIVE], 0.0) * (1.0 - min(inp[L.I_APNEA], 1.0)) * f_cer
-    x[L.X_RR_TARGET] = min(p[L.P_RR0] * d**0.75 * (1.0 - e_op), 60.0)
-    x[L.X_PMUS_TARGET] = p[L.P_PMUS0] * d**0.25 * (1.0 - 0.3 * e_op)
+    # opioids scale the drive (ventilation at a fixed PCO2 falls by the fraction e_op, as in
+    # Dahan's isohypercapnic studies); rate takes the larger share, as for chemical drive
+    d *= 1.0 - e_op
+    x[L.X_RR_TARGET] = min(p[L.P_RR0] * d**0.75, 60.0)
+    x[L.X_PMUS_TARGET] = p[L.P_PMUS0] * d**0.25
 
     leak = (25.0 * m + 15.0 * sep) * bvs
     return leak, sep, beta1, beta2

@@ -18,13 +18,33 @@ Effects (sigmoid Emax on the effect-site concentration):
 * succinylcholine and rocuronium: neuromuscular block that removes the respiratory muscle
   pressure (apnoea).
 
-Parameter sources: fentanyl after Shafer et al. 1990 (Anesthesiology 73:1091); naloxone
-Ki ~1 nM (0.33 ug/L) and t1/2 ~1 h; epinephrine V1, V2, Q2, CL and the transit rate fitted
-(least squares on log concentration) to the Pulse PK validation curve
-(1.18 mg IV: 290 ug/L at +29 s, 51 ug/L at +119 s, 7.5 ug/L at +239 s); morphine, norepinephrine,
-succinylcholine and rocuronium from textbook values (Miller's Anesthesia). EC50s for the
-responses were chosen inside published ranges so that the validation targets of
-physiology-references.md section 3 are met; see docs/physiology.md.
+Parameter sources (every row of ``PK`` and every EC50 below cites its own; "input" marks a
+value that was chosen rather than measured, listed as such in the validation report):
+
+* fentanyl: V1..Q3 Shafer et al. 1990 (Anesthesiology 73:1091); ke0 0.147/min (t1/2 4.7 min)
+  Scott, Ponganis & Stanski 1985 (Anesthesiology 62:234, EEG effect); ventilatory EC50 3 ug/L,
+  Hill 1.5: input (no single study; inside the 1-4 ug/L range of clinical reports);
+* morphine: V1..Q3 and CL 1.2 L/min (17 mL/kg/min): consensus textbook values (Miller's
+  Anesthesia; CL inside the 15-30 mL/kg/min of Stanski et al. 1978, Clin Pharmacol Ther
+  24:52); ventilatory potency C50 32 nM = 9.1 ug/L, Hill 1, and blood-effect-site
+  equilibration half-life 4.4 h (ke0 0.00263/min): Dahan et al. 2004 (Anesthesiology
+  101:1201; ventilation at a fixed end-tidal PCO2 of 50 mmHg after a 90-s IV infusion);
+* naloxone: 3-compartment PK of Dowling et al. 2008 (Ther Drug Monit 30:490: CL 91 L/h,
+  V1 2.87 L, V2 1.49 L, V3 33.6 L, Q2 5.66 L/h, Q3 29.8 L/h; t1/2 ~60 min); Ki ~1 nM
+  (0.33 ug/L; mu-receptor binding, Raynor et al. 1994, Mol Pharmacol 45:330); ke0 0.15/min
+  and the IM absorption rate: input;
+* norepinephrine: CL 2.5 L/min from whole-body tracer clearance on venous sampling (1.4 L/min
+  on arterial sampling; "Whole body clearance of norepinephrine: the significance of arterial
+  sampling and of surgical stress", scilit a60df99a) - venous, because the plasma levels it is
+  checked against (Ensinger et al. 1992, Crit Care Med 20:1250) are venous; V1 8 L (plasma
+  half-life ~2.2 min), V2, Q2: input;
+* epinephrine: V1, V2, Q2, CL and the transit rate fitted (least squares on log concentration)
+  to the Pulse PK validation curve (1.18 mg IV: 290 ug/L at +29 s, 51 ug/L at +119 s,
+  7.5 ug/L at +239 s) - an input, so those three rows are listed as inputs;
+* succinylcholine and rocuronium: textbook values (Miller's Anesthesia): input.
+
+The EC50s of the adrenergic and neuromuscular effects were chosen inside published ranges
+(inputs); see docs/physiology.md.
 """
 
 from __future__ import annotations
@@ -39,10 +59,10 @@ PK = np.array(
     [
         # V1    V2     V3     CL     Q2    Q3    ke0   ka
         [2.23, 1.08, 0.0, 2.96, 0.31, 0.0, 3.0, 0.15],  # epinephrine
-        [8.0, 4.0, 0.0, 2.80, 0.80, 0.0, 1.5, 0.12],  # norepinephrine
-        [6.09, 28.1, 228.0, 0.632, 2.81, 1.55, 0.147, 0.10],  # fentanyl
-        [13.0, 40.0, 140.0, 1.20, 2.00, 0.50, 0.10, 0.08],  # morphine
-        [15.0, 125.0, 0.0, 2.00, 3.00, 0.0, 0.15, 0.10],  # naloxone
+        [8.0, 4.0, 0.0, 2.50, 0.80, 0.0, 1.5, 0.12],  # norepinephrine (CL: tracer, venous)
+        [6.09, 28.1, 228.0, 0.632, 2.81, 1.55, 0.147, 0.10],  # fentanyl (Shafer 1990; ke0 Scott 1985)
+        [13.0, 40.0, 140.0, 1.20, 2.00, 0.50, 0.002626, 0.08],  # morphine (ke0: Dahan 2004, t1/2 4.4 h)
+        [2.87, 1.49, 33.6, 1.517, 0.0943, 0.497, 0.15, 0.10],  # naloxone (Dowling 2008)
         [6.0, 0.0, 0.0, 3.50, 0.0, 0.0, 1.20, 0.30],  # succinylcholine
         [3.5, 6.0, 10.0, 0.25, 0.30, 0.08, 0.17, 0.10],  # rocuronium
     ]
@@ -58,9 +78,10 @@ EC50_EPI_VASC = 5.0
 EC50_EPI_BRONCH = 0.5
 EC50_NE_VASC = 3.0
 EC50_FENTANYL = 3.0
-EC50_MORPHINE = 110.0
+EC50_MORPHINE = 9.1  # ug/L = 32 nM (Dahan et al. 2004), Hill 1
 KI_NALOXONE = 0.33
-HILL_OPIOID = 1.5
+HILL_OPIOID = 1.5  # fentanyl
+HILL_MORPHINE = 1.0  # Dahan et al. 2004
 EC50_SUX = 500.0
 EC50_ROC = 1000.0
 HILL_NMB = 4.0
@@ -147,13 +168,16 @@ def effect_conc(s, d: int) -> float:  # type: ignore[no-untyped-def]
 
 @njit
 def opioid_effect(s) -> float:  # type: ignore[no-untyped-def]
-    """Fractional mu-opioid effect 0-1 with competitive naloxone antagonism."""
-    u = effect_conc(s, L.D_FENTANYL) / EC50_FENTANYL + effect_conc(s, L.D_MORPHINE) / EC50_MORPHINE
-    if u <= 0.0:
-        return 0.0
+    """Fractional depression 0-1 of the ventilatory drive by mu-opioids, with naloxone.
+
+    Each agonist's effect-site concentration is divided by ``1 + C_naloxone / Ki`` (Gaddum's
+    competitive antagonism) and gives a sigmoid Emax effect with its own C50 and Hill
+    coefficient; two agonists combine as independent fractional inhibitions.
+    """
     a = 1.0 + effect_conc(s, L.D_NALOXONE) / KI_NALOXONE
-    r = (u / a) ** HILL_OPIOID
-    return r / (1.0 + r)
+    e_f = hill(effect_conc(s, L.D_FENTANYL) / a, EC50_FENTANYL, HILL_OPIOID)
+    e_m = hill(effect_conc(s, L.D_MORPHINE) / a, EC50_MORPHINE, HILL_MORPHINE)
+    return 1.0 - (1.0 - e_f) * (1.0 - e_m)
 
 
 @njit

@@ -224,7 +224,7 @@ _REFLEX_GAINS = (L.P_G_HR_V, L.P_G_HR_S, L.P_G_EMAX, L.P_G_SVR, L.P_G_VU, L.P_G_
 def _calibrated(pt: Patient, dt_s: float) -> tuple[np.ndarray, ...]:
     """Rows for ``pt`` calibrated to its baseline vitals and settled at rest (cached).
 
-    1. With the reflexes opened (gains 0) and the gas stores shrunk so they settle in
+    1. With the reflexes opened (gains 0) and the tissue CO2 stores shrunk so they settle in
        seconds, arteriolar resistance, arterial compliance, intrinsic heart rate and muscle
        effort are iterated until the baseline SBP/DBP, HR and tidal volume are met.
     2. The reflex set points are taken from that state, the gains restored and the chronic
@@ -237,9 +237,9 @@ def _calibrated(pt: Patient, dt_s: float) -> tuple[np.ndarray, ...]:
         p, s, x, inp, info = build_patient(pt)
         rows = [p, s, x, inp]
         gains = p[list(_REFLEX_GAINS)].copy()
-        stores = p[[L.P_V_CO2_STORE, L.P_V_O2_STORE]].copy()
+        stores = p[L.P_V_CO2_STORE]
         p[list(_REFLEX_GAINS)] = 0.0
-        p[[L.P_V_CO2_STORE, L.P_V_O2_STORE]] = stores * 0.05
+        p[L.P_V_CO2_STORE] = stores * 0.05
         for _ in range(7):
             mean = _run_raw(rows, 30.0, dt_s)[-10:].mean(axis=0)
             cvp = mean[L.O_CVP]
@@ -254,7 +254,7 @@ def _calibrated(pt: Patient, dt_s: float) -> tuple[np.ndarray, ...]:
         apply_chronic(pt, p, s)
         mean = _run_raw(rows, 240.0, dt_s)[-10:].mean(axis=0)
         _set_references(p, s, x, mean, set_points=False)
-        p[[L.P_V_CO2_STORE, L.P_V_O2_STORE]] = stores
+        p[L.P_V_CO2_STORE] = stores
         mean = _run_raw(rows, 60.0, dt_s)[-10:].mean(axis=0)
         _set_references(p, s, x, mean, set_points=False)
         for i in (L.URINE_ML, L.BLOOD_LOST_ML, L.FLUID_IN_ML):

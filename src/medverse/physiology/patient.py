@@ -22,7 +22,8 @@ import numpy as np
 
 from . import layout as L
 from .errors import InvalidPatient
-from .systems.gas import co2_content, o2_content
+from .systems.blood import VRG_FLOW, VRG_VCO2, tissue_o2_store
+from .systems.gas import co2_content, o2_content, pco2_from_content
 
 STD_BV_ML = 5510.0
 STD_WEIGHT_KG = 77.0
@@ -221,8 +222,10 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     p[L.P_LAC0] = 1.0
     p[L.P_K_LAC] = 0.05
     p[L.P_T_SET0] = 37.0
-    p[L.P_V_CO2_STORE] = 10600.0 * pt.weight_kg / STD_WEIGHT_KG
-    p[L.P_V_O2_STORE] = 0.6 * bv
+    p[L.P_V_CO2_STORE] = 1.0  # tissue CO2 pools at full size (systems/blood.py)
+    # myoglobin O2 store ~200 mL in a 70 kg adult (Lumb, Nunn's Applied Respiratory Physiology,
+    # 8th ed. 2017, body O2 stores: lungs 450, blood 850, tissue fluid 50, myoglobin 200 mL)
+    p[L.P_V_O2_STORE] = 200.0 * pt.weight_kg / 70.0
     p[L.P_COPD] = 0.0  # applied after calibration
     p[L.P_ANEMIA] = 0.0
     p[L.P_CO0] = co_ml_s * 0.06
@@ -263,6 +266,11 @@ def build_patient(pt: Patient) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.n
     s[L.C_V_CO2] = co2_content(46.0)
     s[L.C_A_O2] = o2_content(95.0, hb)
     s[L.C_A_CO2] = co2_content(40.0)
+    s[L.TISSUE_O2] = tissue_o2_store(p, 40.0)
+    q_ml_min = co_ml_s * 60.0
+    vco2 = p[L.P_VO2_0] * p[L.P_RQ]
+    s[L.P_VRG_CO2] = pco2_from_content(s[L.C_A_CO2] + VRG_VCO2 * vco2 / (VRG_FLOW * q_ml_min))
+    s[L.P_MUS_CO2] = pco2_from_content(s[L.C_A_CO2] + (1.0 - VRG_VCO2) * vco2 / ((1.0 - VRG_FLOW) * q_ml_min))
     s[L.SPO2_LAG] = 0.97
     s[L.PACO2_CENT] = 40.0
     s[L.PAO2_PERI] = 95.0

@@ -19,9 +19,7 @@ import math
 from .. import layout as L
 from .._jit import njit
 from .gas import (
-    P_DRY_MMHG,
     co2_content,
-    o2_content,
     pco2_from_content,
     ph_from,
     po2_from_content,
@@ -117,31 +115,88 @@ def fluids_slow(s, x, inp, p, psc: float, map_mmhg: float, leak_ml_min: float, d
     x[L.X_HB] = MCHC_G_DL * min(max(s[L.RBC_ML] / max(bv, 1.0), 0.0), 0.95)
 
 
+#: vessel-rich group (brain, heart, kidneys, liver, gut) and muscle group: fraction of body mass
+#: and of resting cardiac output (Eger 1974, Anesthetic Uptake and Action, ch. 7; Mapleson 1973,
+#: Br J Anaesth 45:319), and their share of resting CO2 production (VRG ~65 %: brain 20 %,
+#: liver and gut 25 %, heart 10 %, kidneys 7 %; Guyton & Hall, Textbook of Medical Physiology).
+VRG_MASS = 0.09
+VRG_FLOW = 0.75
+VRG_VCO2 = 0.65
+MUS_MASS = 0.50
+#: CO2 capacitance of tissue, mL CO2 per mL per mmHg: dissolved CO2 (0.0307 mmol/L/mmHg) plus
+#: the acute whole-body bicarbonate rise of 0.1 mmol/L per mmHg (Brackett, Cohen & Schwartz 1965,
+#: N Engl J Med 272:6), at 22.26 mL/mmol, per mL of tissue water (75 % of lean tissue mass);
+#: about half of blood's slope, which has haemoglobin to buffer it
+TISSUE_CO2_SLOPE = (0.0307 + 0.1) * 22.26 / 1000.0 * 0.75
+#: myoglobin O2 half-saturation (mmHg at 37 C; Schenkman et al. 1997, J Appl Physiol 82:86)
+MB_P50 = 2.4
+#: O2 solubility in tissue water, mL O2 per mL per mmHg (0.003 mL/dL/mmHg, as in plasma)
+O2_SOL = 0.00003
+#: tissue water outside the blood, mL per kg of body weight (~40 L in 70 kg; Lumb 2017)
+TISSUE_WATER_ML_KG = 570.0
+
+
+@njit
+def arterial_volume(s) -> float:  # type: ignore[no-untyped-def]
+    """Blood volume (mL) between the lung capillaries and the systemic capillaries."""
+    return s[L.V_PV] + s[L.V_LA] + s[L.V_LV] + s[L.V_AO]
+
+
+@njit
+def tissue_o2_store(p, po2_mmhg: float) -> float:  # type: ignore[no-untyped-def]
+    """O2 (mL) held in the tissues at tissue PO2: myoglobin-bound plus dissolved."""
+    po2 = max(po2_mmhg, 0.0)
+    return p[L.P_V_O2_STORE] * po2 / (po2 + MB_P50) + O2_SOL * TISSUE_WATER_ML_KG * p[L.P_WEIGHT_KG] * po2
+
+
 @njit
 def metabolism_slow(s, x, inp, p, co_ml_s: float, sepsis: float, beta1: float, beta2: float, dt_s: float) -> None:  # type: ignore[no-untyped-def]
-    """O2/CO2 stores, arterial blood gases, lactate, acid-base and temperature over ``dt_s``."""
+    """O2/CO2 stores, arterial blood gases, lactate, acid-base and temperature over ``dt_s``.
+
+    O2 and CO2 move between explicit stores: alveolar gas (respiratory_fast, which leaves the
+    uptake and the CO2 output of the step in ``ACC_O2``/``ACC_CO2`` and the blood that crossed
+    the lungs in ``ACC_QPC``), arterial blood (pulmonary veins, left heart, arteries), venous
+    blood (everything else), the tissues' myoglobin and dissolved O2, and two tissue CO2 pools
+    (vessel-rich group and muscle) that receive the metabolic CO2 and exchange it with the
+    blood flowing through them. Every transfer is an amount carried by blood flow, so O2 and
+    CO2 are conserved; store sizes come from anatomy (volumes) and chemistry (dissociation
+    curves), not from the behaviour they produce.
+    """
     dt_min = dt_s / 60.0
     hb = x[L.X_HB]
+    bv = blood_volume(s)
+    v_art = max(arterial_volume(s), 50.0)
+    v_ven = max(bv - v_art, 100.0)
+    q_dt = s[L.ACC_QPC]  # mL of blood through the lungs in this step (= the systemic flow)
     demand = p[L.P_VO2_0] * 1.1 ** (s[L.T_CORE] - 37.0) * (1.0 + 0.3 * sepsis) * (1.0 + 0.1 * beta1)
     pvo2 = po2_from_content(s[L.C_V_O2], hb)
     f_sup = 1.0 / (1.0 + (8.0 / max(pvo2, 0.1)) ** 3) / 0.992
     vo2 = demand * min(f_sup, 1.0)  # mL/min
-    s[L.C_V_O2] += (s[L.ACC_O2] - vo2 * dt_min) / p[L.P_V_O2_STORE]
-    s[L.C_V_O2] = max(s[L.C_V_O2], 0.0)
     vco2 = p[L.P_RQ] * vo2
-    s[L.C_V_CO2] += (vco2 * dt_min - s[L.ACC_CO2]) / p[L.P_V_CO2_STORE]
+    # O2: lungs -> arterial blood -> tissues (consumption, myoglobin) -> venous blood -> lungs
+    ca = s[L.C_A_O2]
+    cv = s[L.C_V_O2]
+    to2 = tissue_o2_store(p, pvo2)
+    d_tissue = (to2 - s[L.TISSUE_O2]) * min(dt_s / 10.0, 1.0)  # > 0: the tissues take O2 up
+    s[L.TISSUE_O2] += d_tissue
+    s[L.C_A_O2] = max(ca + (q_dt * (cv - ca) + s[L.ACC_O2]) / v_art, 0.0)
+    s[L.C_V_O2] = max(cv + (q_dt * (ca - cv) - vo2 * dt_min - d_tissue) / v_ven, 0.0)
+    # CO2: tissues (production) -> venous blood -> lungs (output) -> arterial blood -> tissues
+    ca = s[L.C_A_CO2]
+    cv = s[L.C_V_CO2]
+    scale = p[L.P_V_CO2_STORE]
+    k_vrg = TISSUE_CO2_SLOPE * VRG_MASS * p[L.P_WEIGHT_KG] * 1000.0 * scale  # mL CO2 per mmHg
+    k_mus = TISSUE_CO2_SLOPE * MUS_MASS * p[L.P_WEIGHT_KG] * 1000.0 * scale
+    c_vrg = co2_content(s[L.P_VRG_CO2])  # blood leaves a tissue at the tissue's PCO2
+    c_mus = co2_content(s[L.P_MUS_CO2])
+    s[L.P_VRG_CO2] += (VRG_VCO2 * vco2 * dt_min + VRG_FLOW * q_dt * (ca - c_vrg)) / k_vrg
+    s[L.P_MUS_CO2] += ((1.0 - VRG_VCO2) * vco2 * dt_min + (1.0 - VRG_FLOW) * q_dt * (ca - c_mus)) / k_mus
+    c_in = VRG_FLOW * c_vrg + (1.0 - VRG_FLOW) * c_mus
+    s[L.C_A_CO2] = max(ca + (q_dt * (cv - ca) - s[L.ACC_CO2]) / v_art, 0.0)
+    s[L.C_V_CO2] = max(cv + q_dt * (c_in - cv) / v_ven, 0.0)
     s[L.ACC_O2] = 0.0
     s[L.ACC_CO2] = 0.0
-    # arterial blood: shunt mixture of end-capillary and mixed venous blood (lag tau 10 s: pulmonary venous mixing and transit)
-    va = max(p[L.P_FRC_ML] + s[L.V_LUNG], 200.0)
-    pao2_alv = s[L.A_O2] / va * P_DRY_MMHG
-    paco2_alv = s[L.A_CO2] / va * P_DRY_MMHG
-    sh = x[L.X_SHUNT]
-    ca_o2 = (1.0 - sh) * o2_content(pao2_alv, hb) + sh * s[L.C_V_O2]
-    ca_co2 = (1.0 - sh) * co2_content(paco2_alv) + sh * s[L.C_V_CO2]
-    k = min(dt_s / 10.0, 1.0)
-    s[L.C_A_O2] += (ca_o2 - s[L.C_A_O2]) * k
-    s[L.C_A_CO2] += (ca_co2 - s[L.C_A_CO2]) * k
+    s[L.ACC_QPC] = 0.0
     pao2 = po2_from_content(s[L.C_A_O2], hb)
     paco2 = pco2_from_content(s[L.C_A_CO2])
     sao2 = so2_from_po2(pao2)

@@ -181,6 +181,17 @@ def respiratory_fast(s, x, inp, p, dt_s: float) -> None:  # type: ignore[no-unty
     s[L.A_CO2] += out_co2 * STPD_TO_BTPS
     s[L.ACC_O2] += up_o2
     s[L.ACC_CO2] += out_co2
+    s[L.ACC_QPC] += max(x[L.X_Q_PC_INST], 0.0) * dt_s
+    # aventilatory mass flow: more O2 leaves the alveoli than CO2 enters them, and through an
+    # open airway the difference is drawn in from the dead space, which fills with inspired gas
+    # (Bartlett et al. 1954, J Appl Physiol 6:422; the basis of apnoeic oxygenation)
+    dv = (up_o2 - out_co2) * STPD_TO_BTPS
+    if dv > 0.0 and x[L.X_OBSTRUCT_G] > 0.01 and mode < 0.5:
+        s[L.A_O2] += dv * s[L.F_D_O2]
+        s[L.A_CO2] += dv * s[L.F_D_CO2]
+        md = min(dv / vd, 1.0)
+        s[L.F_D_O2] += md * (fio2 - s[L.F_D_O2])
+        s[L.F_D_CO2] -= md * s[L.F_D_CO2]
 
 
 @njit
