@@ -20,6 +20,8 @@ import websockets
 from medverse.spaces import presence
 from medverse.spaces import protocol as P
 
+STREAM_KEEP = 400  # kind stream chunks a client keeps (the newest)
+
 
 class CommandRefused(Exception):
     def __init__(self, code: str, message: str) -> None:
@@ -55,6 +57,7 @@ class SpaceClient:
     state: dict[str, Any] | None = None
     you: dict[str, Any] = field(default_factory=dict)
     welcome: dict[str, Any] = field(default_factory=dict)  # the latest welcome message
+    streams: list[bytes] = field(default_factory=list)  # a kind's binary stream chunks (the newest)
     participants: dict[int, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -163,7 +166,10 @@ class SpaceClient:
         try:
             async for raw in self._ws:
                 if isinstance(raw, bytes):
-                    if self.on_batch is not None:
+                    if raw[:1] == bytes([P.KIND_STREAM]):
+                        self.streams.append(raw)
+                        del self.streams[:-STREAM_KEEP]
+                    elif self.on_batch is not None:
                         self.on_batch(raw)
                     else:
                         _tick, poses = presence.decode_batch(raw)

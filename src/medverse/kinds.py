@@ -16,16 +16,18 @@ def default_plugins(settings: Settings) -> list[KindPlugin]:
     """The plug-ins of every built-in kind, with their dependencies."""
     from medverse.anatomy import AnatomyPlugin
     from medverse.commons import commons_plugin
+    from medverse.simbay.plugin import SimBayPlugin
 
-    return [commons_plugin(), AnatomyPlugin(settings.data_dir)]
+    return [commons_plugin(), AnatomyPlugin(settings.data_dir), SimBayPlugin()]
 
 
 def kind_rules() -> list[SpaceKind]:
     """The rules of every built-in kind, sorted by name."""
     from medverse.anatomy import anatomy_rules
     from medverse.commons import COMMONS
+    from medverse.simbay.rules import simbay_rules
 
-    return sorted([COMMONS, anatomy_rules()], key=lambda k: k.name)
+    return sorted([COMMONS, anatomy_rules(), simbay_rules()], key=lambda k: k.name)
 
 
 def rules_by_name(name: str) -> SpaceKind:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 TS_PATH = "web/src/net/contract.gen.ts"
 """Where ``medverse protocol ts`` writes the TypeScript module, relative to the checkout."""
 
-BINARY_NAMES = ("POSE", "POSE_BATCH", "POSE_FLOATS", "POSE_SIZE", "ENTRY_SIZE")
+BINARY_NAMES = ("POSE", "POSE_BATCH", "KIND_STREAM", "POSE_FLOATS", "POSE_SIZE", "ENTRY_SIZE")
 """Integer constants of the binary presence frames, exported as they are named."""
 STRUCT_NAMES = {"BATCH_HEADER": "BATCH_HEADER_SIZE", "ENTRY_PREFIX": "ENTRY_PREFIX_SIZE"}
 """``struct.Struct`` layouts of ``protocol.py`` whose byte size the client needs."""

@@ -76,6 +76,7 @@ SIGNAL_BURST: Final = 100  # ...with bursts of this many
 # --- binary presence ---
 POSE: Final = 1
 POSE_BATCH: Final = 2
+KIND_STREAM: Final = 3  # a kind's own binary stream (e.g. the simulation bay's monitor); its client module decodes it
 POSE_FLOATS: Final = 27  # head (7), left hand (7), right hand (7), ray (6)
 POSE_SIZE: Final = 4 + 4 * POSE_FLOATS  # 112 bytes: type, flags, reserved u16, floats
 ENTRY_SIZE: Final = 4 + 4 + 4 * POSE_FLOATS  # 116 bytes: pid, flags + 3 reserved, floats

@@ -222,6 +222,12 @@ class Space:
             return True
         return False
 
+    def send_stream(self, data: bytes) -> None:
+        """A kind's binary stream chunk (e.g. a bedside monitor) to every local connection;
+        ephemeral like presence: dropped for a client that lags behind, never stored."""
+        for conn in self.room.conns.values():
+            conn.send_presence(data, None)
+
     def deliver(self, pid: int, msg: dict[str, Any]) -> None:
         """A message another server process sent to participant ``pid`` (dropped when not here)."""
         conn = self.room.conns.get(pid)

@@ -102,6 +102,7 @@ export const FINAL_JOB_STATES: readonly JobStateValue[] = ["succeeded", "failed"
 export const Bin = {
   POSE: 1,
   POSE_BATCH: 2,
+  KIND_STREAM: 3,
   POSE_FLOATS: 27,
   POSE_SIZE: 112,
   ENTRY_SIZE: 116,
@@ -234,10 +235,51 @@ export type CommonsCmdName = (typeof CommonsCmd)[keyof typeof CommonsCmd];
 export const CommonsEv = {} as const;
 export type CommonsEvName = (typeof CommonsEv)[keyof typeof CommonsEv];
 
+/** Commands of the `simbay` kind (Simulation bay). */
+export const SimbayCmd = {
+  SIM_ACT: "sim.act",
+  SIM_ADD_PATIENT: "sim.add_patient",
+  SIM_EXAMINE: "sim.examine",
+  SIM_INJECT: "sim.inject",
+  SIM_LABS: "sim.labs",
+  SIM_LOAD_CASE: "sim.load_case",
+  SIM_NOTE: "sim.note",
+  SIM_PAUSE: "sim.pause",
+  SIM_RESET: "sim.reset",
+  SIM_SAY: "sim.say",
+  SIM_SET_SPEED: "sim.set_speed",
+  SIM_START: "sim.start",
+  SIM_TRIAGE: "sim.triage",
+} as const;
+export type SimbayCmdName = (typeof SimbayCmd)[keyof typeof SimbayCmd];
+
+/** Events of the `simbay` kind. */
+export const SimbayEv = {
+  SIM_ACTION: "sim.action",
+  SIM_CASE_LOADED: "sim.case_loaded",
+  SIM_CHECKPOINT: "sim.checkpoint",
+  SIM_CLOCK: "sim.clock",
+  SIM_CRITICAL_ERROR: "sim.critical_error",
+  SIM_ENDED: "sim.ended",
+  SIM_EXAMINED: "sim.examined",
+  SIM_EXPECTED_MET: "sim.expected_met",
+  SIM_EXPECTED_MISSED: "sim.expected_missed",
+  SIM_FINDING: "sim.finding",
+  SIM_LAB_RESULT: "sim.lab_result",
+  SIM_LABS_DRAWN: "sim.labs_drawn",
+  SIM_NOTED: "sim.noted",
+  SIM_PATIENT_ADDED: "sim.patient_added",
+  SIM_REVEALED: "sim.revealed",
+  SIM_SAID: "sim.said",
+  SIM_TRIAGED: "sim.triaged",
+} as const;
+export type SimbayEvName = (typeof SimbayEv)[keyof typeof SimbayEv];
+
 /** Each kind's title and its command and event names, by kind name. */
 export const KINDS = {
   anatomy: { title: "Anatomy lab", commands: AnatomyCmd, events: AnatomyEv },
   commons: { title: "Commons", commands: CommonsCmd, events: CommonsEv },
+  simbay: { title: "Simulation bay", commands: SimbayCmd, events: SimbayEv },
 } as const;
 export type KindName = keyof typeof KINDS;
 
@@ -282,4 +324,17 @@ export const COMMAND_INFO: { readonly [name: string]: CommandInfo } = {
   "anatomy.set_visible": { kind: "anatomy", summary: "show or hide a structure", role: "instructor" },
   "anatomy.show_all": { kind: "anatomy", summary: "every structure visible and opaque", role: "instructor" },
   "anatomy.unload_study": { kind: "anatomy", summary: "clear the body", role: "instructor" },
+  "sim.act": { kind: "simbay", summary: "treat a patient (drug, fluid, oxygen, airway, shock, CPR ...)", role: "participant" },
+  "sim.add_patient": { kind: "simbay", summary: "add a patient before the case starts", role: "instructor" },
+  "sim.examine": { kind: "simbay", summary: "examine a patient", role: "participant" },
+  "sim.inject": { kind: "simbay", summary: "start a condition or event now or in some seconds", role: "instructor" },
+  "sim.labs": { kind: "simbay", summary: "draw a blood gas (results after a delay)", role: "participant" },
+  "sim.load_case": { kind: "simbay", summary: "load a case from the library (resets the bay)", role: "instructor" },
+  "sim.note": { kind: "simbay", summary: "a private note on the timeline", role: "instructor" },
+  "sim.pause": { kind: "simbay", summary: "stop the clock", role: "instructor" },
+  "sim.reset": { kind: "simbay", summary: "start the loaded case again from the beginning", role: "instructor" },
+  "sim.say": { kind: "simbay", summary: "speak as the patient", role: "instructor" },
+  "sim.set_speed": { kind: "simbay", summary: "run faster than real time (x1 to x60)", role: "instructor" },
+  "sim.start": { kind: "simbay", summary: "run the clock", role: "instructor" },
+  "sim.triage": { kind: "simbay", summary: "tag a casualty", role: "participant" },
 };
