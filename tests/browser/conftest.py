@@ -105,14 +105,20 @@ class Person:
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
+def pw() -> Iterator[Any]:
+    """The package's one Playwright (a second one may not start while it runs)."""
     if not CHROMIUM.exists() and shutil.which("chromium") is None:
         pytest.skip("Debian's chromium is not installed (apt-get install chromium, or scripts/test.sh)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e .[dev])")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="package")
+def browser(pw: Any) -> Iterator[Any]:
+    b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+    yield b
+    b.close()
 
 
 PeopleFactory = Callable[..., Person]

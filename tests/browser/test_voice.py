@@ -43,12 +43,11 @@ def write_tone(path: Path, hz: float = TONE_HZ, seconds: float = 2.0, rate: int 
 
 
 @contextlib.contextmanager
-def launch_media_browser(workdir: Path) -> Iterator[Any]:
+def launch_media_browser(pw: Any, workdir: Path) -> Iterator[Any]:
     """Chromium with fake media devices: a camera pattern, the tone as microphone, the screen
     picker and permission prompts answered, sound allowed to start without a click."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (scripts/test.sh installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     tone = write_tone(workdir / "tone.wav")
     args = [
         *LAUNCH_ARGS,
@@ -61,15 +60,16 @@ def launch_media_browser(workdir: Path) -> Iterator[Any]:
         "--auto-accept-this-tab-capture",
         "--auto-select-desktop-capture-source=Entire screen",
     ]
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+    b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=args)
+    try:
         yield b
+    finally:
         b.close()
 
 
 @pytest.fixture(scope="module")
-def media_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with launch_media_browser(tmp_path_factory.mktemp("media")) as b:
+def media_browser(pw: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with launch_media_browser(pw, tmp_path_factory.mktemp("media")) as b:
         yield b
 
 

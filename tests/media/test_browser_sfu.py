@@ -21,7 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 @pytest.fixture(scope="module")
 def media_browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with launch_media_browser(tmp_path_factory.mktemp("media")) as b:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw, launch_media_browser(pw, tmp_path_factory.mktemp("media")) as b:
         yield b
 
 

@@ -53,6 +53,8 @@ VALID: dict[str, dict[str, Any]] = {
     "voice.raise_hand": {"raised": True},
     "voice.give_floor": {"user_id": SAM.user_id, "allowed": True},
     "voice.set_self_muted": {"muted": True},
+    "voice.set_zones": {"zones": [{"id": "huddle", "name": "Huddle", "rect": [-8, -8, -4, -4]}]},
+    "voice.broadcast": {"on": True},
 }
 
 # Who may issue each command under the default policy (only instructors edit shared objects).
@@ -72,6 +74,8 @@ ALLOWED: dict[str, set[str]] = {
     "voice.raise_hand": {"instructor", "participant"},
     "voice.give_floor": {"instructor"},
     "voice.set_self_muted": {"instructor", "participant", "observer"},
+    "voice.set_zones": {"instructor"},
+    "voice.broadcast": {"instructor"},
 }
 
 
@@ -87,7 +91,16 @@ def test_initial_state_layout() -> None:
         "removed": [],
         "locked": False,
         "policy": {"edit": "instructor"},
-        "voice": {"muted": [], "muted_all": False, "locked": False, "hands": [], "floor": [], "self_muted": []},
+        "voice": {
+            "muted": [],
+            "muted_all": False,
+            "locked": False,
+            "hands": [],
+            "floor": [],
+            "self_muted": [],
+            "zones": [],
+            "broadcast": [],
+        },
         "kind": {},
     }
 
