@@ -137,4 +137,8 @@ def validate_cmd(out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text)
     counts = {c: sum(1 for r in rows if r.grade == c) for c in ("green", "yellow", "red")}
-    click.echo(f"{len(rows)} checks: {counts['green']} green, {counts['yellow']} yellow, {counts['red']} red -> {out}")
+    n_pred = sum(1 for r in rows if r.kind == "predicted")
+    click.echo(
+        f"{n_pred} predicted checks: {counts['green']} green, {counts['yellow']} yellow, {counts['red']} red "
+        f"({len(rows) - n_pred} input rows, not graded) -> {out}"
+    )

@@ -83,3 +83,60 @@ def plot_result(res: Result, path: str | Path) -> None:
     fig.tight_layout(rect=(0, 0.03 + 0.018 * min(len(lines), 6), 1, 0.97))
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def plot_before_after(
+    title: str,
+    time_s: tuple[object, object],
+    data: tuple[object, object],
+    panels: list[tuple[str, list[tuple[str, str, float]]]],
+    path: str | Path,
+    notes: str = "",
+) -> None:
+    """Overlay two runs of one scenario (e.g. before and after a model change).
+
+    Parameters
+    ----------
+    title : str
+    time_s : (ndarray (T1,), ndarray (T2,))
+        Trend times in s of the "before" and "after" runs.
+    data : (ndarray (T1, N_OUT), ndarray (T2, N_OUT))
+        Their trend rows (columns named in ``layout.OUT_NAMES``).
+    panels : list of (panel title, [(trend, label, scale), ...])
+        One panel per entry; "before" dashed grey-toned, "after" solid.
+    path : str or Path
+        PNG to write.
+    notes : str
+        Text under the panels (the protocol, the actions).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .layout import OUT_NAMES
+
+    n = len(panels)
+    cols = 2 if n > 1 else 1
+    rows = (n + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 3.4 * rows + 0.8), sharex=True, squeeze=False)
+    fig.suptitle(title, fontsize=13, fontweight="bold")
+    colors = ["tab:red", "tab:blue", "tab:green", "tab:purple"]
+    for ax, (ptitle, series) in zip(axes.flat, panels, strict=False):
+        for k, (name, label, scale) in enumerate(series):
+            j = OUT_NAMES.index(name)
+            c = colors[k % len(colors)]
+            ax.plot(time_s[0] / 60.0, data[0][:, j] * scale, color=c, lw=1.2, ls="--", alpha=0.6, label=f"{label} before")  # type: ignore[index, operator]
+            ax.plot(time_s[1] / 60.0, data[1][:, j] * scale, color=c, lw=1.6, label=f"{label} after")  # type: ignore[index, operator]
+        ax.set_title(ptitle, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best", framealpha=0.8)
+    for ax in axes.flat[n:]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("time (min)")
+    if notes:
+        fig.text(0.01, 0.005, notes, fontsize=8, family="monospace", va="bottom")
+    fig.tight_layout(rect=(0, 0.04 if notes else 0, 1, 0.96))
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
