@@ -1,5 +1,6 @@
 import { AnatomyKind } from "./anatomy/AnatomyKind";
 import { CommonsKind } from "./CommonsKind";
+import { SimBayKind } from "./simbay/SimBayKind";
 import type { SpaceKind } from "./SpaceKind";
 
 /**
@@ -24,3 +25,4 @@ export class KindRegistry {
 
 KindRegistry.register(new CommonsKind());
 KindRegistry.register(new AnatomyKind());
+KindRegistry.register(new SimBayKind());

@@ -45,6 +45,8 @@ export interface KindContext {
   onEvent(cb: (ev: WireEvent) => void): () => void;
   /** Server messages that are not events (e.g. `job.progress`), by type. */
   onMessage<T extends keyof ServerMessages>(type: T, cb: (msg: ServerMessages[T]) => void): () => void;
+  /** The kind's binary stream chunks (ephemeral, e.g. a bedside monitor). */
+  onStream(cb: (data: ArrayBuffer) => void): () => void;
 
   // ---- who is here ----
   /** The own role and user id in this space (both may change while inside). */

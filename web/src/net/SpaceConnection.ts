@@ -1,5 +1,5 @@
 import { Emitter } from "../util/Emitter";
-import { Close, LocalClose, Msg, PROTOCOL_VERSION } from "./Protocol";
+import { Bin, Close, LocalClose, Msg, PROTOCOL_VERSION } from "./Protocol";
 import type { ClientFrame, ErrorFrame, Participant, ServerFrame, SignalKind, SpaceSnapshotState, WireEvent, Welcome } from "./Protocol";
 import { PoseCodec } from "./PoseCodec";
 import type { PoseBatch } from "./PoseCodec";
@@ -28,6 +28,8 @@ export interface SpaceConnectionEvents {
   outdated: { message: string; server: unknown };
   /** Any other server message (e.g. `job.progress`), for kind modules. */
   message: ServerFrame;
+  /** A kind's binary stream chunk (first byte KIND_STREAM), e.g. the simulation bay's monitor. */
+  stream: ArrayBuffer;
 }
 
 /** The part of a WebSocket the connection uses (a fake one stands in for it in unit tests). */
@@ -222,7 +224,9 @@ export class SpaceConnection {
       if (ws !== this.ws) return;
       this.pongDeadline = null;
       if (typeof e.data === "string") this.onText(e.data);
-      else if (e.data instanceof ArrayBuffer) {
+      else if (e.data instanceof ArrayBuffer && e.data.byteLength > 0 && new Uint8Array(e.data, 0, 1)[0] === Bin.KIND_STREAM) {
+        this.events.emit("stream", e.data);
+      } else if (e.data instanceof ArrayBuffer) {
         const batch = this.codec.decodeBatch(e.data);
         if (batch) {
           this.stats.batchesReceived++;

@@ -68,6 +68,7 @@ export class KindHost {
             if (msg.type === type) cb(msg as ServerMessages[T]);
           }),
         ),
+      onStream: (cb) => own(session.connection.events.on("stream", cb)),
       myRole: () => session.role,
       myUserId: () => session.myUserId,
       canEdit: () => session.canEdit(),
