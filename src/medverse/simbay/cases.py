@@ -136,7 +136,12 @@ def parse_case(data: Any, case_id: str, source: str = "case") -> dict[str, Any]:
     expected = []
     for exp in section.expected:
         entry = exp.model_dump(exclude={"within"})
-        entry["within_s"] = convert(exp.within.model_dump(), "time", exp.id) if exp.within else None
+        try:
+            entry["within_s"] = convert(exp.within.model_dump(), "time", f"{exp.id}.within") if exp.within else None
+        except InvalidAction as exc:
+            raise CaseError(f"{source}: {exc}") from None
+        if entry["within_s"] is not None and entry["within_s"] <= 0:
+            raise CaseError(f"{source}: {exp.id}.within must be a time > 0")
         expected.append(entry)
     pt = scenario.patient
     return {
