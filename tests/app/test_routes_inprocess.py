@@ -236,7 +236,7 @@ def test_members_route_refusals(users: dict[str, As]) -> None:
 # --- kinds -------------------------------------------------------------------------------------------
 def test_kinds_describe_themselves_and_name_their_client_module(users: dict[str, As]) -> None:
     kinds = {k["name"]: k for k in users["sam"].get("/api/kinds").json()["kinds"]}
-    assert set(kinds) == {"commons", "anatomy"}
+    assert set(kinds) == {"commons", "anatomy", "simbay"}
     for name, kind in kinds.items():
         assert set(kind) == {"name", "title", "description", "commands", "client_module"}
         assert kind["client_module"] == name and kind["title"] and kind["description"]
