@@ -228,7 +228,12 @@ export class SimBay implements KindInstance {
   /** Updates what follows the state (clock buttons, score, timeline, plot) in place. */
   private refreshLive(): void {
     const { clock, score, timeline, debrief } = this.live;
-    if (clock) replace(clock, ...this.clockControls());
+    const c = this.sim.clock;
+    const clockKey = [c.running, c.speed, c.sim_s > 0, this.sim.finished !== null, this.sim.patients.length].join("|");
+    if (clock && clock.dataset.key !== clockKey) {
+      clock.dataset.key = clockKey; // rebuilt only when it changes: an open menu is never pulled away
+      replace(clock, ...this.clockControls());
+    }
     if (score) replace(score, ...this.scoreView());
     if (timeline) replace(timeline, ...this.timelineItems());
     if (debrief) replace(debrief, ...this.debriefItems());
