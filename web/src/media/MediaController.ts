@@ -18,9 +18,10 @@ const POOR_JITTER_MS = 60;
 const QUALITY_EVERY_MS = 2000;
 /** How often the nearest peers are chosen again when the room is over the peer-to-peer limit. */
 const NEAREST_EVERY_MS = 3000;
-/** A peer link not connected after this long is given up (the peer never answered), and tried
- * again after a backoff that doubles up to five minutes. */
-const CONNECT_TIMEOUT_MS = 20000;
+/** A peer link not connected after this long is given up (the peer never answered, or a
+ * negotiation got stuck), and tried again after 2 s, then a backoff that doubles up to five minutes. */
+const CONNECT_TIMEOUT_MS = 8000;
+const RETRY_FIRST_MS = 2000;
 const RETRY_MAX_MS = 300000;
 
 type Vec3 = [number, number, number];
@@ -408,7 +409,7 @@ export class MediaController {
     for (const [key, link] of [...this.links]) {
       if (!key.startsWith("p2p:") || link.state === "connected" || now - link.openedAt < CONNECT_TIMEOUT_MS) continue;
       const pid = link.remotePid;
-      const backoff = Math.min(RETRY_MAX_MS, (this.retryAt.get(pid)?.backoff ?? CONNECT_TIMEOUT_MS / 2) * 2);
+      const backoff = Math.min(RETRY_MAX_MS, (this.retryAt.get(pid)?.backoff ?? RETRY_FIRST_MS / 2) * 2);
       this.retryAt.set(pid, { at: now + backoff, backoff });
       console.warn(`no media connection with participant ${pid} after ${CONNECT_TIMEOUT_MS / 1000} s; trying again in ${Math.round(backoff / 1000)} s`);
       this.closeLink(key);

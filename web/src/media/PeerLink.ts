@@ -100,9 +100,22 @@ export class PeerLink {
     return [...this.senders.keys()].some((k) => k.endsWith(":audio"));
   }
 
-  /** A signal from the remote side. */
-  async handle(kind: SignalKind, data: Record<string, unknown>): Promise<void> {
+  /** Incoming signals are handled one after the other (a candidate must wait for its offer). */
+  private incoming: Promise<void> = Promise.resolve();
+  /** Handling a remote description now: our own offer waits until it is done. */
+  private handling = false;
+  /** A negotiation was wanted while it could not start (or was rolled back): do it when stable. */
+  private renegotiateLater = false;
+
+  /** A signal from the remote side (queued behind the ones before it). */
+  handle(kind: SignalKind, data: Record<string, unknown>): Promise<void> {
+    this.incoming = this.incoming.then(() => this.handleNow(kind, data));
+    return this.incoming;
+  }
+
+  private async handleNow(kind: SignalKind, data: Record<string, unknown>): Promise<void> {
     if (this.closed) return;
+    this.handling = kind === "offer" || kind === "answer";
     try {
       if (kind === "offer" || kind === "answer") {
         const collision = kind === "offer" && (this.makingOffer || this.pc.signalingState !== "stable");
@@ -127,6 +140,12 @@ export class PeerLink {
       }
     } catch (err) {
       this.opts.onError(`media negotiation with ${this.opts.remotePid ? `participant ${this.opts.remotePid}` : "the media server"} failed: ${(err as Error).message}`);
+    } finally {
+      this.handling = false;
+      if (this.renegotiateLater && this.pc.signalingState === "stable" && !this.closed) {
+        this.renegotiateLater = false;
+        void this.offer();
+      }
     }
   }
 
@@ -142,11 +161,25 @@ export class PeerLink {
     else void this.offer();
   }
 
+  /** Read afresh (TypeScript would keep an earlier comparison's narrowing across an await). */
+  private signalingState(): RTCSignalingState {
+    return this.pc.signalingState;
+  }
+
   private async offer(): Promise<void> {
     if (!this.opts.offers || this.closed) return;
+    if (this.handling || this.makingOffer || this.pc.signalingState !== "stable") {
+      this.renegotiateLater = true; // after the negotiation in progress
+      return;
+    }
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
+      // a colliding offer from the polite side's peer may have rolled this one back meanwhile
+      if (this.signalingState() !== "have-local-offer" || this.pc.localDescription?.type !== "offer") {
+        this.renegotiateLater = true; // rolled back by a colliding offer: offer again once stable
+        return;
+      }
       this.send("offer");
     } catch (err) {
       this.opts.onError(`could not offer media: ${(err as Error).message}`);
