@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from medverse.app.deps import current_user
-from medverse.auth.roles import OBSERVER
-from medverse.simbay.cases import case_summaries
+from medverse.auth.roles import INSTRUCTOR, OBSERVER
+from medverse.errors import TooLarge
+from medverse.simbay.cases import MAX_CASE_BYTES, case_summaries, load_case_text
 from medverse.simbay.rules import _view_state
 from medverse.spaces.kinds import Viewer
 from medverse.store import User
@@ -30,6 +32,25 @@ def build_router(plugin: SimBayPlugin) -> APIRouter:
     async def cases(user: User = Depends(current_user)) -> list[dict[str, Any]]:
         """The case library (titles, summaries, objectives: what the case picker shows)."""
         return case_summaries()
+
+    @router.post("/spaces/{name}/simbay/case")
+    async def upload_case(name: str, request: Request, user: User = Depends(current_user)) -> dict[str, Any]:
+        """A case file (YAML or JSON, the body itself, at most 200 kB) loaded into this bay: checked
+        whole first (422 naming what is wrong), then loaded as ``sim.case_loaded``."""
+        space = await plugin.host.spaces.access(name, user, INSTRUCTOR, kind="simbay")
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_CASE_BYTES:
+                raise TooLarge(f"a case file may be at most {MAX_CASE_BYTES // 1000} kB")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = "\x00"  # refused below as not YAML
+        case_id = "upload-" + hashlib.sha256(body).hexdigest()[:10]
+        case = load_case_text(text, case_id, "the uploaded case")
+        result = await space.execute(space.actor(user), None, "sim.load_uploaded", {"case": case}, trusted=True)
+        return {"case_id": case_id, "title": case["title"], "seq": result.seq}
 
     async def record(name: str, user: User) -> dict[str, Any]:
         space = await plugin.host.spaces.access(name, user, OBSERVER, kind="simbay")

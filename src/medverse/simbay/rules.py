@@ -170,6 +170,10 @@ class Ended(_Args):
     outcome: list[dict[str, Any]]
 
 
+class UploadedCase(_Args):
+    case: dict[str, Any]
+
+
 class Resume(_Args):
     sim_s: float = Field(ge=0, allow_inf_nan=False)
 
@@ -312,6 +316,11 @@ def simbay_rules(catalogue: CaseCatalogue | None = None, now: Callable[[], float
                 },
             )
         ]
+
+    def load_uploaded(state: State, args: UploadedCase, actor: Actor) -> list[EventSpec]:
+        case = args.case  # checked by medverse.simbay.cases.load_case_text in the upload route
+        patient = {"id": "p1", "label": "Patient", "patient": case["patient"], "seed": case["seed"], "triage": None}
+        return [("sim.case_loaded", {"case": case, "patients": [patient]})]
 
     def reset(state: State, args: Empty, actor: Actor) -> list[EventSpec]:
         kind = _kind(state)
@@ -544,6 +553,9 @@ def simbay_rules(catalogue: CaseCatalogue | None = None, now: Callable[[], float
         Command("sim.checkpoint", Checkpoint, INSTRUCTOR, checkpoint, "vital signs for the debrief", internal=True),
         Command("sim.end", Ended, INSTRUCTOR, ended, "the case reached its end", internal=True),
         Command("sim.resume", Resume, INSTRUCTOR, resume, "the server restarted: go on from a checkpoint", internal=True),
+        Command(
+            "sim.load_uploaded", UploadedCase, INSTRUCTOR, load_uploaded, "load a checked, uploaded case file", internal=True
+        ),
     ):
         kind.command(cmd)
     for name, fn in APPLIERS.items():

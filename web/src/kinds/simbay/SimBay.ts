@@ -394,7 +394,18 @@ export class SimBay implements KindInstance {
     return h(
       "div.sim-console",
       null,
-      h("div.sim-row", null, picker, h("button.btn.btn-small#sim-load", { type: "button", onclick: () => this.send("sim.load_case", { case_id: picker.value }, "Case loaded") }, s.case ? "Load (resets)" : "Load case")),
+      h(
+        "div.sim-row",
+        null,
+        picker,
+        h("button.btn.btn-small#sim-load", { type: "button", onclick: () => this.send("sim.load_case", { case_id: picker.value }, "Case loaded") }, s.case ? "Load (resets)" : "Load case"),
+        h(
+          "label.btn.btn-small#sim-upload",
+          { title: "Load a case file of your own (YAML or JSON; docs/simbay.md)" },
+          "Upload…",
+          h("input#sim-case-file", { type: "file", accept: ".yaml,.yml,.json", hidden: true, onchange: (e: Event) => void this.upload(e.target as HTMLInputElement) }),
+        ),
+      ),
       s.case ? this.live.clock : null,
       s.case ? h("div.sim-row", null, h("span.sim-row-title", null, "Inject"), condition, choice, severity, delay, h("span.small", null, "s"), h("button.btn.btn-small#sim-inject", { type: "button", onclick: inject }, "Inject")) : null,
       s.case
@@ -452,6 +463,20 @@ export class SimBay implements KindInstance {
       ...(score.critical.length ? [h("h4", null, "Critical errors"), h("ul", null, score.critical.map((c) => h("li.score-critical", null, `${c.label} at ${formatSimTime(c.at_s)} by ${c.by.display_name}`)))] : []),
       h("p.small.muted", null, `Score: ${Object.values(score.expected).filter((x) => x.status === "done").length} of ${expected.length} in time, ${score.critical.length} critical error(s)`),
     ];
+  }
+
+  /** Sends a case file to the server, which checks it whole before loading it. */
+  private async upload(input: HTMLInputElement): Promise<void> {
+    const file = input.files?.[0];
+    input.value = "";
+    if (!file) return;
+    if (file.size > 200_000) {
+      this.ctx.toast("A case file may be at most 200 kB", "error");
+      return;
+    }
+    const r = await fetch(`/api/spaces/${encodeURIComponent(this.ctx.spaceName)}/simbay/case`, { method: "POST", body: await file.text(), credentials: "same-origin", headers: { "Content-Type": "application/yaml" } });
+    if (r.ok) this.ctx.toast(`Loaded “${((await r.json()) as { title: string }).title}”`, "success");
+    else this.ctx.toast(((await r.json().catch(() => ({}))) as { detail?: string }).detail ?? `The case was refused (${r.status})`, "error");
   }
 
   private async loadCases(): Promise<void> {
