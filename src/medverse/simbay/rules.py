@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from medverse.auth.roles import INSTRUCTOR, OBSERVER, PARTICIPANT
+from medverse.auth.roles import INSTRUCTOR, PARTICIPANT
 from medverse.errors import Conflict, InvalidInput, NotFound
 from medverse.spaces.kinds import Actor, Command, EventSpec, SpaceKind, State, Viewer
 
@@ -571,9 +571,6 @@ def _team_actions() -> frozenset[str]:
     return frozenset(set(SPECS) - CONDITIONS)
 
 
-_TEAM_ACTIONS: frozenset[str] = frozenset()
-
-
 def _matches(item: dict[str, Any], entry: dict[str, Any]) -> bool:
     if item["action"] != entry["name"]:
         return False
@@ -769,4 +766,4 @@ def team_actions() -> frozenset[str]:
 
 
 _TEAM_ACTIONS = _team_actions()
-__all__ = ["CONDITIONS", "OBSERVER", "SPEEDS", "CaseCatalogue", "on_step", "sim_now", "simbay_rules", "team_actions"]
+__all__ = ["CONDITIONS", "SPEEDS", "CaseCatalogue", "on_step", "sim_now", "simbay_rules", "team_actions"]
