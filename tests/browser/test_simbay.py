@@ -21,7 +21,12 @@ def test_a_student_treats_the_patient_and_the_instructor_sees_the_checklist(peop
     sam = people("sam", enter=False).enter(room)
     ines.page.locator("#sim-case-picker option[value='anaphylaxis']").wait_for(state="attached")
     ines.page.select_option("#sim-case-picker", "anaphylaxis")
+    ines.page.select_option("#sim-pt-sex", "female")  # the instructor adjusts the patient
+    ines.page.fill("#sim-pt-age", "70")
     ines.page.click("#sim-load")
+    ines.wait("window.__simbay && __simbay.state().patients.length === 1")
+    patient = ines.page.evaluate("() => __simbay.state().patients[0].patient")
+    assert patient["sex"] == "female" and patient["age_yr"] == 70
     ines.page.select_option("#sim-speed", "10")
     ines.page.click("#sim-start")
     sam.page.locator("#sim-title", has_text="Anaphylaxis").wait_for()

@@ -364,6 +364,21 @@ export class SimBay implements KindInstance {
     const s = this.sim;
     const picker = h("select#sim-case-picker", null, this.cases.map((c) => h("option", { value: c.id, selected: c.id === s.case?.id }, c.title))) as HTMLSelectElement;
     if (this.cases.length === 0) void this.loadCases();
+    // optional changes to the case's patient, applied when the case is loaded (blank: the case's)
+    const sex = h("select#sim-pt-sex", { title: "sex" }, h("option", { value: "" }, "sex"), h("option", { value: "female" }, "female"), h("option", { value: "male" }, "male")) as HTMLSelectElement;
+    const age = h("input#sim-pt-age", { type: "number", min: "18", max: "100", placeholder: "age", title: "age (years)" }) as HTMLInputElement;
+    const weight = h("input#sim-pt-weight", { type: "number", min: "35", max: "250", placeholder: "kg", title: "weight (kg)" }) as HTMLInputElement;
+    const copd = h("input#sim-pt-copd", { type: "number", min: "0", max: "1", step: "0.1", placeholder: "COPD", title: "COPD severity 0-1" }) as HTMLInputElement;
+    const anemia = h("input#sim-pt-anemia", { type: "number", min: "0", max: "1", step: "0.1", placeholder: "anaemia", title: "chronic anaemia severity 0-1" }) as HTMLInputElement;
+    const patientArgs = (): Record<string, unknown> | undefined => {
+      const out: Record<string, unknown> = {};
+      if (sex.value) out.sex = sex.value;
+      if (age.value) out.age_yr = Number(age.value);
+      if (weight.value) out.weight_kg = Number(weight.value);
+      if (copd.value) out.copd = Number(copd.value);
+      if (anemia.value) out.chronic_anemia = Number(anemia.value);
+      return Object.keys(out).length ? out : undefined;
+    };
     const condition = h("select#sim-condition", null, Object.keys(CONDITIONS).map((c) => h("option", { value: c }, pretty(c)))) as HTMLSelectElement;
     const severity = h("input#sim-severity", { type: "number", min: "0", max: "1", step: "0.1", value: "0.7", title: "severity 0-1" }) as HTMLInputElement;
     const choice = h("select#sim-condition-choice", null) as HTMLSelectElement;
@@ -398,7 +413,7 @@ export class SimBay implements KindInstance {
         "div.sim-row",
         null,
         picker,
-        h("button.btn.btn-small#sim-load", { type: "button", onclick: () => this.send("sim.load_case", { case_id: picker.value }, "Case loaded") }, s.case ? "Load (resets)" : "Load case"),
+        h("button.btn.btn-small#sim-load", { type: "button", onclick: () => this.send("sim.load_case", { case_id: picker.value, ...(patientArgs() ? { patient: patientArgs() } : {}) }, "Case loaded") }, s.case ? "Load (resets)" : "Load case"),
         h(
           "label.btn.btn-small#sim-upload",
           { title: "Load a case file of your own (YAML or JSON; docs/simbay.md)" },
@@ -406,6 +421,7 @@ export class SimBay implements KindInstance {
           h("input#sim-case-file", { type: "file", accept: ".yaml,.yml,.json", hidden: true, onchange: (e: Event) => void this.upload(e.target as HTMLInputElement) }),
         ),
       ),
+      h("div.sim-row.sim-patient-edit", { title: "Change the case's patient (applied on Load; blank keeps the case's)" }, h("span.sim-row-title", null, "Patient"), sex, age, weight, copd, anemia),
       s.case ? this.live.clock : null,
       s.case ? h("div.sim-row", null, h("span.sim-row-title", null, "Inject"), condition, choice, severity, delay, h("span.small", null, "s"), h("button.btn.btn-small#sim-inject", { type: "button", onclick: inject }, "Inject")) : null,
       s.case
