@@ -49,3 +49,10 @@ def test_a_student_treats_the_patient_and_the_instructor_sees_the_checklist(peop
     assert sam.page.locator("#sim-timeline li", has_text="epinephrine").count() == 1
     ines.page.click("#sim-pause")
     ines.page.locator("#sim-start", has_text="Resume").wait_for()
+    # the debrief: the instructor shows everyone an earlier moment, then goes back to live
+    ines.page.click("#sim-tab-debrief")
+    ines.page.fill("#sim-replay-at", "30")
+    ines.page.click("#sim-replay-show")
+    sam.page.locator("#sim-replay-badge", has_text="0:30").wait_for()
+    ines.page.click("#sim-replay-live")
+    sam.page.locator("#sim-replay-badge").wait_for(state="hidden")

@@ -87,6 +87,17 @@ async def test_the_log_reproduces_the_live_case_bit_for_bit(live_server: LiveSer
     kind = ines.state["kind"]
     for point in kind["checkpoints"][-3:]:
         assert replay_vitals(kind, point["at_s"]) == point["vitals"], f"at {point['at_s']} s"
+    # the instructor shows everyone an earlier moment: the monitor shows what was shown then
+    point = kind["checkpoints"][-4]
+    await ines.command("sim.replay", {"at_s": point["at_s"]})
+    chunk = await eventually(
+        lambda: next((c for c in reversed(sam.streams) if monitor.decode(c)[1] == point["at_s"]), None), timeout=20
+    )
+    [patient] = monitor.decode(chunk)[2]
+    shown = dict(zip(monitor.NUMERICS, patient.numerics, strict=True))
+    assert shown["hr"] == pytest.approx(point["vitals"]["p1"]["hr"], abs=1e-3)
+    assert shown["map"] == pytest.approx(point["vitals"]["p1"]["map"], abs=1e-3)
+    assert patient.ecg_mv.size >= 1000  # a few seconds of ECG up to that moment
     await ines.close(), await sam.close()
 
 

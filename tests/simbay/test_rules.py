@@ -204,3 +204,19 @@ def test_core_commands_still_work_in_a_bay(kind: SpaceKind, state: State) -> Non
     assert "chat.send" in core.COMMANDS
     run(kind, state, "chat.send", {"text": "ready when you are"}, SAM)
     assert state["chat"][-1]["text"] == "ready when you are"
+
+
+def test_the_instructor_shows_a_past_moment_while_paused(kind: SpaceKind, state: State, clock: Clock) -> None:
+    started(kind, state, clock)
+    clock.t += 120
+    with pytest.raises(Conflict, match="pause"):
+        run(kind, state, "sim.replay", {"at_s": 60.0}, INES)
+    run(kind, state, "sim.pause", {}, INES)
+    with pytest.raises(InvalidInput, match="reached 120"):
+        run(kind, state, "sim.replay", {"at_s": 500.0}, INES)
+    with pytest.raises(Forbidden):
+        run(kind, state, "sim.replay", {"at_s": 60.0}, SAM)
+    run(kind, state, "sim.replay", {"at_s": 60.0}, INES)
+    assert state["kind"]["replay"] == 60.0
+    evs = run(kind, state, "sim.start", {}, INES)  # going on clears the replay first
+    assert [n for n, _ in evs] == ["sim.replay_set", "sim.clock"] and state["kind"]["replay"] is None

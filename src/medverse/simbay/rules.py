@@ -24,6 +24,8 @@ Kind state (``state["kind"]``)::
     said        [{patient, text, at_s}]: the instructor speaking as the patient
     notes       [{text, at_s, by}]                  (instructors only)
     checkpoints [{at_s, vitals: {patient id: {hr, sbp, ...}}}]: for the debrief's plots
+    replay      None, or the past moment (s) the instructor shows everyone (re-simulated from the
+                log; the monitor and the patients show it instead of the live case)
     score       {expected: {id: {status, at_s, by}}, critical: [{id, label, at_s, by, action}]}
                 (instructors only; status pending, done, late or missed)
 """
@@ -174,6 +176,10 @@ class UploadedCase(_Args):
     case: dict[str, Any]
 
 
+class Replay(_Args):
+    at_s: float | None = Field(ge=0, allow_inf_nan=False)
+
+
 class Resume(_Args):
     sim_s: float = Field(ge=0, allow_inf_nan=False)
 
@@ -208,6 +214,7 @@ def initial() -> State:
         "notes": [],
         "checkpoints": [],
         "score": {"expected": {}, "critical": []},
+        "replay": None,
     }
 
 
@@ -354,7 +361,21 @@ def simbay_rules(catalogue: CaseCatalogue | None = None, now: Callable[[], float
         kind, _t = running_case(state)
         if kind["clock"]["running"]:
             raise Conflict("the case is running already")
-        return [clock_event(kind, True, int(kind["clock"]["speed"]))]
+        back: list[EventSpec] = [("sim.replay_set", {"at_s": None})] if kind.get("replay") is not None else []
+        return [*back, clock_event(kind, True, int(kind["clock"]["speed"]))]
+
+    def replay(state: State, args: Replay, actor: Actor) -> list[EventSpec]:
+        kind = _kind(state)
+        _need_case(kind)
+        if args.at_s is not None:
+            if kind["clock"]["running"]:
+                raise Conflict("pause the case to show a past moment")
+            reached = float(kind["finished"]["at_s"]) if kind["finished"] else sim_now(kind["clock"], now())
+            if args.at_s > reached + 1e-6:
+                raise InvalidInput(
+                    f"the case has reached {reached:.0f} s; a replay shows a moment up to then (got {args.at_s:.0f} s)"
+                )
+        return [("sim.replay_set", {"at_s": None if args.at_s is None else on_step(args.at_s)})]
 
     def pause(state: State, args: Empty, actor: Actor) -> list[EventSpec]:
         kind, _t = running_case(state)
@@ -543,6 +564,7 @@ def simbay_rules(catalogue: CaseCatalogue | None = None, now: Callable[[], float
         Command("sim.inject", Inject, INSTRUCTOR, inject, "start a condition or event now or in some seconds"),
         Command("sim.note", Note, INSTRUCTOR, note, "a private note on the timeline"),
         Command("sim.say", Say, INSTRUCTOR, say, "speak as the patient"),
+        Command("sim.replay", Replay, INSTRUCTOR, replay, "show everyone a past moment (null: back to live)"),
         Command("sim.act", Act, PARTICIPANT, act, "treat a patient (drug, fluid, oxygen, airway, shock, CPR ...)"),
         Command("sim.labs", Labs, PARTICIPANT, draw_labs, "draw a blood gas (results after a delay)"),
         Command("sim.examine", Examine, PARTICIPANT, examine, "examine a patient"),
@@ -706,6 +728,10 @@ def _critical(state: State, data: dict[str, Any]) -> None:
         _kind(state)["score"]["critical"].append(dict(data))
 
 
+def _replay_set(state: State, data: dict[str, Any]) -> None:
+    _kind(state)["replay"] = data["at_s"]
+
+
 def _ended(state: State, data: dict[str, Any]) -> None:
     _kind(state)["finished"] = {"at_s": data["at_s"], "outcome": data["outcome"]}
 
@@ -728,6 +754,7 @@ APPLIERS = {
     "sim.expected_missed": _expected_missed,
     "sim.critical_error": _critical,
     "sim.ended": _ended,
+    "sim.replay_set": _replay_set,
 }
 
 

@@ -83,6 +83,7 @@ class Bay:
         self.last_checkpoint_s = -1e9
         self.last_checkpoint_wall = 0.0
         self.fresh = True
+        self.replayed: float | None = None  # the past moment last sent (see Runner.tick)
         self.has_row = False  # a trend row (the vital signs) exists once a simulated second passed
         self._snapshot()
 
@@ -281,6 +282,13 @@ class Runner:
                 if sim_now(kind["clock"], time.time()) - resume_at > 2 * TICK_S * int(kind["clock"]["speed"]) + 1:
                     await space.execute(SYSTEM, None, "sim.resume", {"sim_s": resume_at}, trusted=True)
                     kind = space.state["kind"]
+        replay = kind.get("replay")
+        if replay is not None:
+            if bay.replayed != replay:  # re-simulate that moment once, and show it to everyone
+                bay.replayed = replay
+                space.send_stream(await asyncio.to_thread(replay_chunk, kind, float(replay)))
+            return
+        bay.replayed = None
         target = min(sim_now(kind["clock"], time.time()), bay.duration_s)
         actions = list(kind["actions"])
         late = [a["at_s"] for a in actions if a["id"] not in bay.applied and a["at_s"] < bay.time_s - 1e-9]
@@ -327,6 +335,19 @@ class Runner:
             await space.execute(SYSTEM, None, "sim.checkpoint", {"at_s": round(t, 3), "vitals": bay.vitals()}, trusted=True)
         if bay.has_row and t >= bay.duration_s - 1e-9:
             await space.execute(SYSTEM, None, "sim.end", {"at_s": round(t, 3), "outcome": outcome(kind, bay)}, trusted=True)
+
+
+REPLAY_WINDOW_S = 6.0  # seconds of waveform before a replayed moment
+
+
+def replay_chunk(kind: dict[str, Any], at_s: float) -> bytes:
+    """The monitor at a past moment, re-simulated from the log: the last seconds of waveform
+    up to ``at_s`` and the numbers then (the engine is deterministic: this is what was shown)."""
+    bay = Bay(kind)
+    actions = [a for a in kind["actions"] if a["at_s"] <= at_s + 1e-9]
+    bay.run_to(actions, max(0.0, at_s - REPLAY_WINDOW_S), waveforms=False)
+    bay.run_to(actions, at_s, waveforms=True)
+    return bay.monitor_chunk()
 
 
 def _warm_engine() -> None:

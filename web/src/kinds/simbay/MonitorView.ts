@@ -77,6 +77,14 @@ export class MonitorView {
     this.alarms = alarmsFor(p.numerics, p.rhythm);
   }
 
+  /** Forgets the samples waiting to be drawn (e.g. when switching to a replayed moment). */
+  reset(): void {
+    for (const q of this.queues) q.length = 0;
+    this.last.fill(NaN);
+    this.x.fill(0);
+    this.clear();
+  }
+
   /** Silences the audible alarm for two minutes (the visual one stays). */
   silence(): void {
     this.silencedUntil = performance.now() + 120_000;

@@ -57,6 +57,7 @@ export class SimBay implements KindInstance {
   private tabChosen = false;
   private readonly card: HTMLElement;
   private readonly clockEl = h("span.sim-clock#sim-clock", null, "--:--");
+  private readonly replayBadge = h("div.sim-replay-badge#sim-replay-badge", { hidden: true, role: "status" });
   private readonly body = h("div.sim-body");
   private readonly tabsEl = h("div.sim-tabs", { role: "tablist" });
   private readonly patientsEl = h("div.sim-patients");
@@ -78,7 +79,7 @@ export class SimBay implements KindInstance {
       { "aria-label": "Simulation bay" },
       h("div.sim-head", null, h("strong.sim-title#sim-title", null, "Simulation bay"), this.clockEl),
       this.patientsEl,
-      h("div.sim-monitor", null, this.monitor.canvas, this.alarmBtn),
+      h("div.sim-monitor", null, this.monitor.canvas, this.alarmBtn, this.replayBadge),
       this.tabsEl,
       this.body,
     );
@@ -115,6 +116,7 @@ export class SimBay implements KindInstance {
     if (ev.name === "sim.said") this.ctx.toast(`Patient: “${String(ev.data.text)}”`, "info");
     if (ev.name === "sim.finding" || ev.name === "sim.lab_result") this.ctx.toast(ev.name === "sim.finding" ? `Finding: ${String(ev.data.text)}` : "Blood gas result is ready", "info");
     if (ev.name === "sim.case_loaded") this.current = 0;
+    if (ev.name === "sim.replay_set") this.monitor.reset(); // the replayed moment, or live again, from a clean sweep
     this.render();
   }
 
@@ -135,6 +137,9 @@ export class SimBay implements KindInstance {
     const t = simNow(this.sim.clock, Date.now() / 1000);
     const dur = this.sim.case?.duration_s ?? 0;
     this.clockEl.textContent = this.sim.case ? `${formatSimTime(Math.min(t, dur))} / ${formatSimTime(dur)} ${this.sim.clock.running ? `▶ x${this.sim.clock.speed}` : this.sim.finished ? "ended" : "paused"}` : "no case";
+    const replay = this.sim.replay;
+    this.replayBadge.hidden = replay === null;
+    if (replay !== null) this.replayBadge.textContent = `Replay: the moment at ${formatSimTime(replay)}`;
     this.alarmBtn.hidden = this.monitor.alarms.length === 0;
     this.alarmBtn.textContent = this.monitor.silenced ? "Alarm silenced" : "Silence alarm";
     const now = performance.now();
@@ -511,11 +516,32 @@ export class SimBay implements KindInstance {
     const s = this.sim;
     const canvas = h("canvas#sim-debrief-plot", { width: 460, height: 200, role: "img", "aria-label": "Vital signs over the case" }) as HTMLCanvasElement;
     drawTrends(canvas, s, this.patientId);
+    const reached = s.finished ? s.finished.at_s : simNow(s.clock, Date.now() / 1000);
+    const slider = h("input#sim-replay-at", { type: "range", min: "0", max: String(Math.max(1, Math.floor(reached))), step: "1", value: String(Math.floor(s.replay ?? reached)), "aria-label": "Moment to show" }) as HTMLInputElement;
+    const label = h("span.small#sim-replay-label", null, formatSimTime(Number(slider.value)));
+    slider.addEventListener("input", () => (label.textContent = formatSimTime(Number(slider.value))));
+    const replayControls =
+      this.instructor && !s.clock.running
+        ? [
+            h(
+              "div.sim-row",
+              null,
+              h("span.sim-row-title", null, "Replay"),
+              slider,
+              label,
+              h("button.btn.btn-small#sim-replay-show", { type: "button", onclick: () => this.send("sim.replay", { at_s: Number(slider.value) }) }, "Show everyone"),
+              s.replay !== null ? h("button.btn.btn-small#sim-replay-live", { type: "button", onclick: () => this.send("sim.replay", { at_s: null }) }, "Back to live") : null,
+            ),
+          ]
+        : this.instructor
+          ? [h("p.small.muted", null, "Pause the case to show everyone a past moment.")]
+          : [];
     const outcome = s.finished?.outcome ?? [];
     const name = encodeURIComponent(this.ctx.spaceName);
     return [
       canvas,
-      h("p.small.muted", null, "Heart rate (green), mean arterial pressure (red), SpO2 % (cyan); ticks: the team's actions (white) and the case's events (amber)."),
+      ...replayControls,
+      h("p.small.muted", null, "Heart rate (green), mean arterial pressure (red), SpO2 % (cyan); ticks: the team's actions (white) and the case's events (amber); the dashed line: the moment shown."),
       ...(outcome.length ? [h("ul.sim-outcome", null, outcome.map((o) => h("li", { class: o.met ? "score-done" : "score-missed" }, `${o.met ? "met" : "not met"}: ${o.label} (${o.observed})`)))] : []),
       h("p", null, h("a#sim-export-json", { href: `/api/spaces/${name}/simbay/record.json`, download: "" }, "Download the record (JSON)"), " · ", h("a#sim-export-csv", { href: `/api/spaces/${name}/simbay/vitals.csv`, download: "" }, "Vital signs (CSV)")),
     ];
@@ -568,6 +594,15 @@ function drawTrends(canvas: HTMLCanvasElement, s: SimKindState, patient: string)
       else c.lineTo(x(p.at_s), y(v));
     });
     c.stroke();
+  }
+  if (s.replay !== null) {
+    c.strokeStyle = "#e2e8f0";
+    c.setLineDash([4, 4]);
+    c.beginPath();
+    c.moveTo(x(s.replay), 10);
+    c.lineTo(x(s.replay), ht - 20);
+    c.stroke();
+    c.setLineDash([]);
   }
   for (const a of s.actions) {
     if (a.hidden || a.patient !== patient) continue;

@@ -95,6 +95,8 @@ export interface SimKindState {
   notes: { text: string; at_s: number; by: Who }[];
   checkpoints: Checkpoint[];
   score: Score | null;
+  /** The past moment (s) the instructor shows everyone, or null: live. */
+  replay: number | null;
 }
 
 export function initialSim(): SimKindState {
@@ -110,6 +112,7 @@ export function initialSim(): SimKindState {
     notes: [],
     checkpoints: [],
     score: { expected: {}, critical: [] },
+    replay: null,
   };
 }
 
@@ -203,6 +206,9 @@ export function applySimEvent(kind: SimKindState, name: string, d: Record<string
       return true;
     case "sim.critical_error":
       kind.score?.critical.push(d as unknown as Score["critical"][number]);
+      return true;
+    case "sim.replay_set":
+      kind.replay = (d.at_s as number | null) ?? null;
       return true;
     case "sim.ended":
       kind.finished = { at_s: d.at_s as number, outcome: d.outcome as { label: string; observed: number; met: boolean }[] };
