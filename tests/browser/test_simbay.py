@@ -52,6 +52,7 @@ def test_a_student_treats_the_patient_and_the_instructor_sees_the_checklist(peop
     # the debrief: the instructor shows everyone an earlier moment, then goes back to live
     ines.page.click("#sim-tab-debrief")
     ines.page.fill("#sim-replay-at", "30")
+    ines.page.locator("#sim-replay-label", has_text="0:30").wait_for()
     ines.page.click("#sim-replay-show")
     sam.page.locator("#sim-replay-badge", has_text="0:30").wait_for()
     ines.page.click("#sim-replay-live")

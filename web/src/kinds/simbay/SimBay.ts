@@ -65,6 +65,8 @@ export class SimBay implements KindInstance {
   private cases: { id: string; title: string; summary: string }[] = [];
   private readonly off: (() => void)[] = [];
   private lastRender = 0;
+  /** The moment the instructor picked on the debrief's slider (kept when the debrief is redrawn). */
+  private replayPick: number | null = null;
   /** What the body's forms depend on: rebuilt only when it changes (typing is never lost). */
   private bodyKey = "";
   /** Parts of the body that follow the state without rebuilding the forms. */
@@ -115,7 +117,10 @@ export class SimBay implements KindInstance {
     if (!applySimEvent(this.sim, ev.name, ev.data)) return;
     if (ev.name === "sim.said") this.ctx.toast(`Patient: “${String(ev.data.text)}”`, "info");
     if (ev.name === "sim.finding" || ev.name === "sim.lab_result") this.ctx.toast(ev.name === "sim.finding" ? `Finding: ${String(ev.data.text)}` : "Blood gas result is ready", "info");
-    if (ev.name === "sim.case_loaded") this.current = 0;
+    if (ev.name === "sim.case_loaded") {
+      this.current = 0;
+      this.replayPick = null;
+    }
     if (ev.name === "sim.replay_set") this.monitor.reset(); // the replayed moment, or live again, from a clean sweep
     this.render();
   }
@@ -517,9 +522,13 @@ export class SimBay implements KindInstance {
     const canvas = h("canvas#sim-debrief-plot", { width: 460, height: 200, role: "img", "aria-label": "Vital signs over the case" }) as HTMLCanvasElement;
     drawTrends(canvas, s, this.patientId);
     const reached = s.finished ? s.finished.at_s : simNow(s.clock, Date.now() / 1000);
-    const slider = h("input#sim-replay-at", { type: "range", min: "0", max: String(Math.max(1, Math.floor(reached))), step: "1", value: String(Math.floor(s.replay ?? reached)), "aria-label": "Moment to show" }) as HTMLInputElement;
+    const pick = Math.min(this.replayPick ?? s.replay ?? reached, reached);
+    const slider = h("input#sim-replay-at", { type: "range", min: "0", max: String(Math.max(1, Math.floor(reached))), step: "1", value: String(Math.floor(pick)), "aria-label": "Moment to show" }) as HTMLInputElement;
     const label = h("span.small#sim-replay-label", null, formatSimTime(Number(slider.value)));
-    slider.addEventListener("input", () => (label.textContent = formatSimTime(Number(slider.value))));
+    slider.addEventListener("input", () => {
+      this.replayPick = Number(slider.value);
+      label.textContent = formatSimTime(this.replayPick);
+    });
     const replayControls =
       this.instructor && !s.clock.running
         ? [
