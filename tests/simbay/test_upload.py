@@ -31,3 +31,25 @@ def test_an_instructor_uploads_a_case_and_mistakes_are_named(live_server: LiveSe
         assert sam.post(url, content=GOOD.encode()).status_code == 403
         student_view = sam.get(f"/api/spaces/{room}/simbay/record.json").json()
         assert "expected" not in student_view["case"] and student_view["score"] is None
+
+
+def test_the_bays_routes_refuse_strangers(live_server: LiveServer) -> None:
+    """A signed-out client gets 401 from every route; a signed-in non-member (kim) learns nothing
+    of the bay (404), and cannot upload into it."""
+    import httpx
+
+    room = new_space(live_server, kind="simbay", members={"ines": "instructor", "sam": "participant"}, prefix="bay")
+    reads = [f"/api/spaces/{room}/simbay/record.json", f"/api/spaces/{room}/simbay/vitals.csv"]
+    with httpx.Client(base_url=live_server.url, timeout=10) as anon:
+        assert anon.get("/api/simbay/cases").status_code == 401
+        for url in reads:
+            assert anon.get(url).status_code == 401
+        assert anon.post(f"/api/spaces/{room}/simbay/case", content=GOOD.encode()).status_code == 401
+    with live_server.login("kim") as kim:
+        assert kim.get("/api/simbay/cases").status_code == 200  # the library is no secret
+        for url in reads:
+            assert kim.get(url).status_code == 404
+        assert kim.post(f"/api/spaces/{room}/simbay/case", content=GOOD.encode()).status_code == 404
+    with live_server.login("ines") as ines:  # a bay's routes refuse a space of another kind
+        r = ines.get("/api/spaces/commons-demo/simbay/record.json")
+        assert r.status_code == 422 and "kind simbay" in r.text

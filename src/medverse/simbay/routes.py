@@ -15,7 +15,6 @@ from medverse.app.deps import current_user
 from medverse.auth.roles import INSTRUCTOR, OBSERVER
 from medverse.errors import TooLarge
 from medverse.simbay.cases import MAX_CASE_BYTES, case_summaries, load_case_text
-from medverse.simbay.rules import _view_state
 from medverse.spaces.kinds import Viewer
 from medverse.store import User
 
@@ -55,7 +54,7 @@ def build_router(plugin: SimBayPlugin) -> APIRouter:
     async def record(name: str, user: User) -> dict[str, Any]:
         space = await plugin.host.spaces.access(name, user, OBSERVER, kind="simbay")
         role = space.role_of(user) or OBSERVER
-        kind = _view_state(space.state["kind"], Viewer(user.id, role))
+        kind = space.kind.state_for(space.state, Viewer(user.id, role))["kind"]
         return {
             "space": name,
             "case": kind["case"],

@@ -32,6 +32,7 @@ Kind state (``state["kind"]``)::
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -411,7 +412,7 @@ def simbay_rules(catalogue: CaseCatalogue | None = None, now: Callable[[], float
         kind, t = running_case(state)
         if not kind["clock"]["running"] and kind["clock"]["sim_s"] == 0:
             raise Conflict("the case has not started yet; wait for the instructor")
-        _patient, action = check_action(kind, args, None if actor.role == INSTRUCTOR else _TEAM_ACTIONS)
+        _patient, action = check_action(kind, args, None if actor.role == INSTRUCTOR else _team_actions())
         at_s = lead(kind, t)
         entry = action_event(kind, args, action, at_s, actor, "team")
         return [entry, *score_action(kind, entry[1])]
@@ -585,11 +586,12 @@ def simbay_rules(catalogue: CaseCatalogue | None = None, now: Callable[[], float
     return kind
 
 
+@functools.cache
 def _team_actions() -> frozenset[str]:
-    try:
-        from medverse.physiology.interventions import SPECS
-    except ImportError:  # pragma: no cover - the physiology extra is missing
-        return frozenset()
+    """The engine's actions a team may take: all but the conditions an instructor starts (read
+    on first use, so that loading the rules does not load the engine)."""
+    from medverse.physiology.interventions import SPECS
+
     return frozenset(set(SPECS) - CONDITIONS)
 
 
@@ -605,39 +607,14 @@ def _onset(kind: dict[str, Any], condition: str, patient: str) -> float | None:
 
 
 # --- appliers ------------------------------------------------------------------------------------
-def _case_loaded(state: State, data: dict[str, Any]) -> None:
-    kind = _kind(state)
-    kind.update(initial())
-    kind["case"] = data["case"]
-    kind["patients"] = [dict(p) for p in data["patients"]]
-    case = data["case"]
-    if "script" in case:  # the script's conditions, on every patient, hidden until they happen
-        for p in kind["patients"]:
-            for a in case["script"]:
-                kind["actions"].append(
-                    {
-                        "id": f"a{len(kind['actions']) + 1}",
-                        "patient": p["id"],
-                        "at_s": a["at_s"],
-                        "name": a["name"],
-                        "fields": dict(a["fields"]),
-                        "label": a["name"].replace("_", " "),
-                        "by": None,
-                        "source": "script",
-                        "hidden": True,
-                    }
-                )
-
-
-def _patient_added(state: State, data: dict[str, Any]) -> None:
-    kind = _kind(state)
-    patient = dict(data["patient"])
-    kind["patients"].append(patient)
+def _add_script(kind: dict[str, Any], patient: str) -> None:
+    """The case's scripted conditions for one patient, hidden until the engine reaches them
+    (a student's copy of the case has no script: nothing is added there)."""
     for a in (kind["case"] or {}).get("script", []):
         kind["actions"].append(
             {
                 "id": f"a{len(kind['actions']) + 1}",
-                "patient": patient["id"],
+                "patient": patient,
                 "at_s": a["at_s"],
                 "name": a["name"],
                 "fields": dict(a["fields"]),
@@ -647,6 +624,22 @@ def _patient_added(state: State, data: dict[str, Any]) -> None:
                 "hidden": True,
             }
         )
+
+
+def _case_loaded(state: State, data: dict[str, Any]) -> None:
+    kind = _kind(state)
+    kind.update(initial())
+    kind["case"] = data["case"]
+    kind["patients"] = [dict(p) for p in data["patients"]]
+    for p in kind["patients"]:
+        _add_script(kind, p["id"])
+
+
+def _patient_added(state: State, data: dict[str, Any]) -> None:
+    kind = _kind(state)
+    patient = dict(data["patient"])
+    kind["patients"].append(patient)
+    _add_script(kind, patient["id"])
 
 
 def _clock(state: State, data: dict[str, Any]) -> None:
@@ -787,10 +780,4 @@ def _view_event(name: str, data: dict[str, Any], viewer: Viewer) -> dict[str, An
     return data
 
 
-def team_actions() -> frozenset[str]:
-    """The engine's actions a team may take (all but the conditions an instructor starts)."""
-    return _TEAM_ACTIONS
-
-
-_TEAM_ACTIONS = _team_actions()
-__all__ = ["CONDITIONS", "SPEEDS", "CaseCatalogue", "on_step", "sim_now", "simbay_rules", "team_actions"]
+__all__ = ["CONDITIONS", "SPEEDS", "CaseCatalogue", "on_step", "sim_now", "simbay_rules"]

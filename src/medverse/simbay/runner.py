@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import functools
 import logging
 import math
 import time
@@ -50,7 +51,10 @@ VITALS = ("hr", "sbp", "dbp", "map", "spo2", "etco2", "rr", "t_core", "ph", "lac
 LABS = ("ph", "pao2", "paco2", "hco3", "base_excess", "lactate", "hb", "spo2")
 
 
+@functools.cache
 def _col(name: str) -> int:
+    """The trend column of an output (looked up once per name: it is read for every patient on
+    every tick)."""
     from medverse.physiology import layout as L
 
     return L.OUT_NAMES.index(name)
@@ -175,7 +179,7 @@ class Bay:
             numerics = tuple(self.value(i, n) if self.has_row else float("nan") for n in monitor.NUMERICS)
             out.append(monitor.PatientChunk(i, int(self.value(i, "rhythm")), numerics, ecg[-4000:], waves[:, -800:]))
         self.seq += 1
-        return monitor.encode(self.seq, self.time_s, out)
+        return monitor.encode(self.seq, round(self.time_s, 3), out)  # a whole number of 1 ms steps
 
     def vitals(self) -> dict[str, dict[str, float]]:
         return {pid: {n: round(self.value(i, n), 3) for n in VITALS} for pid, i in self.index.items()}
