@@ -131,7 +131,7 @@ export class AnatomyLab implements KindInstance {
     }
     const collapse = h("button.btn.btn-ghost.btn-small.an-collapse", { type: "button", "aria-label": "Fold the anatomy panel", title: "Fold / unfold", onclick: () => this.card.classList.toggle("is-folded") }, "▾");
     this.bodyEl = h("div.an-body", null, tabs, ...this.sections.values());
-    this.card = h("div.an-card#anatomy-panel", { "aria-label": "Anatomy lab" }, h("div.an-head", null, h("strong", null, "Anatomy lab"), collapse), this.statusEl, this.selectedEl, this.bodyEl);
+    this.card = h("div.an-card.kind-card#anatomy-panel", { "aria-label": "Anatomy lab" }, h("div.an-head", null, h("strong", null, "Anatomy lab"), collapse), this.statusEl, this.selectedEl, this.bodyEl);
     this.follow = new FollowMe(ctx.view.camera, ctx.controls, (id, p, q) => ctx.headPose(id, p, q));
     this.root = h("div.an-root", null, this.card, this.tooltip, this.follow.el, this.quizBanner);
     ctx.panel.append(this.root);

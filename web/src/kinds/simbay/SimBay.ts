@@ -77,7 +77,7 @@ export class SimBay implements KindInstance {
     this.beds = new BedScene(ctx.scene, this.monitor.canvas);
     this.alarmBtn = h("button.btn.btn-small#silence-alarm", { type: "button", onclick: () => this.monitor.silence(), title: "Silence the audible alarm for two minutes" }, "Silence alarm") as HTMLButtonElement;
     this.card = h(
-      "div.sim-card#sim-panel",
+      "div.sim-card.kind-card#sim-panel",
       { "aria-label": "Simulation bay" },
       h("div.sim-head", null, h("strong.sim-title#sim-title", null, "Simulation bay"), this.clockEl),
       this.patientsEl,
