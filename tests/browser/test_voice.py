@@ -95,6 +95,14 @@ def join_audio(person: Person) -> None:
     person.wait("__medverse.media().joined && __medverse.media().mic === 'on'")
 
 
+def in_audio(people: PeopleFactory, space: str) -> tuple[Person, Person]:
+    """The instructor and a student in ``space``, both having joined audio."""
+    ines, sam = enter(people, "ines", space), enter(people, "sam", space)
+    join_audio(ines)
+    join_audio(sam)
+    return ines, sam
+
+
 def hears(listener: Person, speaker: Person, timeout: float = 30_000) -> dict[str, Any]:
     """Waits until ``listener``'s analyser for ``speaker``'s voice peaks at the tone; returns it."""
     pid = speaker.hook("me()")["pid"]
@@ -118,10 +126,7 @@ def silent(listener: Person, speaker: Person, timeout: float = 20_000) -> None:
 
 
 def test_two_users_hear_each_other(media_people: PeopleFactory, room: str) -> None:
-    ines = enter(media_people, "ines", room)
-    sam = enter(media_people, "sam", room)
-    join_audio(ines)
-    join_audio(sam)
+    ines, sam = in_audio(media_people, room)
     heard = hears(ines, sam)
     assert abs(heard["peakHz"] - TONE_HZ) < 60
     hears(sam, ines)
@@ -135,10 +140,7 @@ def test_two_users_hear_each_other(media_people: PeopleFactory, room: str) -> No
 
 
 def test_mute_all_silences_a_student_and_the_floor_lets_them_speak(media_people: PeopleFactory, room: str) -> None:
-    ines = enter(media_people, "ines", room)
-    sam = enter(media_people, "sam", room)
-    join_audio(ines)
-    join_audio(sam)
+    ines, sam = in_audio(media_people, room)
     hears(ines, sam)
     ines.page.click("#mute-all")
     # the student's own client stops sending (media.stop), and the instructor hears nothing
@@ -161,10 +163,7 @@ def test_mute_all_silences_a_student_and_the_floor_lets_them_speak(media_people:
 
 
 def test_audio_comes_back_after_a_reload_and_a_dropped_connection(media_people: PeopleFactory, room: str) -> None:
-    ines = enter(media_people, "ines", room)
-    sam = enter(media_people, "sam", room)
-    join_audio(ines)
-    join_audio(sam)
+    ines, sam = in_audio(media_people, room)
     hears(ines, sam)
     sam.page.reload()
     sam.wait("window.__medverse && __medverse.connected()", 45_000)
@@ -180,10 +179,7 @@ def test_audio_comes_back_after_a_reload_and_a_dropped_connection(media_people: 
 
 
 def test_screen_share_appears_on_the_board_for_the_other_user(media_people: PeopleFactory, room: str) -> None:
-    ines = enter(media_people, "ines", room)
-    sam = enter(media_people, "sam", room)
-    join_audio(ines)
-    join_audio(sam)
+    ines, sam = in_audio(media_people, room)
     ines.page.click("#screen-toggle")
     ines.wait("__medverse.media().screen")
     sam.wait("__medverse.board().visible && __medverse.board().width > 0", 30_000)
@@ -218,10 +214,7 @@ def test_a_participant_who_never_answers_harms_nobody(media_people: PeopleFactor
     thread.start()
     try:
         assert joined.wait(20)
-        ines = enter(media_people, "ines", room)
-        sam = enter(media_people, "sam", room)
-        join_audio(ines)
-        join_audio(sam)
+        ines, sam = in_audio(media_people, room)
         hears(ines, sam)
         key = f"p2p:{kim_pid[0]}"
         assert ines.hook("media()")["links"][key]["state"] != "connected"
@@ -234,10 +227,7 @@ def test_a_participant_who_never_answers_harms_nobody(media_people: PeopleFactor
 
 
 def test_a_zone_keeps_voices_inside_and_a_broadcast_crosses_it(media_people: PeopleFactory, room: str) -> None:
-    ines = enter(media_people, "ines", room)
-    sam = enter(media_people, "sam", room)
-    join_audio(ines)
-    join_audio(sam)
+    ines, sam = in_audio(media_people, room)
     hears(sam, ines)
     # a 5 m square around the instructor, named in a prompt (answered here)
     ines.page.evaluate("() => { window.prompt = () => 'Huddle corner'; }")

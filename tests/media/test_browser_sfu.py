@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from tests.browser.conftest import _people
-from tests.browser.test_voice import enter, hears, join_audio, launch_media_browser, silent
+from tests.browser.test_voice import hears, in_audio, launch_media_browser, silent
 from tests.conftest import LiveServer, new_space
 
 if TYPE_CHECKING:
@@ -35,10 +35,7 @@ def test_two_browsers_talk_through_janus_and_mute_all_silences_a_student(
     sfu_people: PeopleFactory, sfu_server: LiveServer
 ) -> None:
     room = new_space(sfu_server, members={"ines": "instructor", "sam": "participant"}, prefix="sfu")
-    ines = enter(sfu_people, "ines", room)
-    sam = enter(sfu_people, "sam", room)
-    join_audio(ines)
-    join_audio(sam)
+    ines, sam = in_audio(sfu_people, room)
     hears(ines, sam)
     hears(sam, ines)
     media = sam.hook("media()")
@@ -61,10 +58,7 @@ def test_when_janus_dies_calls_fall_back_to_peer_to_peer_and_return_when_it_is_b
 ) -> None:
     janus, server = own_janus_and_server
     room = new_space(server, members={"ines": "instructor", "sam": "participant"}, prefix="fail")
-    ines = enter(own_sfu_people, "ines", room)
-    sam = enter(own_sfu_people, "sam", room)
-    join_audio(ines)
-    join_audio(sam)
+    ines, sam = in_audio(own_sfu_people, room)
     hears(ines, sam)
     janus.kill()
     # the users see it, the call goes on peer-to-peer, the space keeps working

@@ -242,10 +242,6 @@ export class MediaController {
     return voice.zones.find((z) => z.id === id)?.name ?? null;
   }
 
-  isSpeaking(pid: number): boolean {
-    return this.speaking.has(pid);
-  }
-
   remoteVideos(): RemoteVideo[] {
     return [...this.videos.values()];
   }

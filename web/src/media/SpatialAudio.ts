@@ -107,10 +107,6 @@ export class SpatialAudio {
     return null;
   }
 
-  has(key: string): boolean {
-    return this.voices.has(key);
-  }
-
   /**
    * Once a frame: the listener's pose, each voice's placement, and which voices get HRTF (the
    * nearest). `place(pid)` says where a person is and whether the listener may hear them.
@@ -180,10 +176,6 @@ export class SpatialAudio {
       if (!best || found.peakDb > best.peakDb) best = found;
     }
     return best;
-  }
-
-  setVolume(volume: number): void {
-    if (this.master && this.ctx) this.master.gain.setTargetAtTime(volume, this.ctx.currentTime, 0.05);
   }
 
   /** Plays through another output device where the browser can (Chrome's AudioContext.setSinkId). */
